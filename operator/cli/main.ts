@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+/**
+ * The `meshkeeper` command. Each subcommand lives in its own file; this one only
+ * dispatches and turns errors into one readable message and a non-zero exit code.
+ */
+import { LocalClusterError } from "../local/errors.ts";
+import { clusterCommand } from "./cluster.ts";
+
+const USAGE = `usage: meshkeeper <command>
+
+commands:
+  cluster up [--port N] [--nodes N]   start the local control plane in the background
+  cluster down                        stop it and remove its files
+  cluster status                      show its components and the KUBECONFIG line
+  cluster build                       build the control-plane binaries into the cache
+  demo                                run the local demo
+  version                             print versions`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "cluster":
+      return clusterCommand(rest);
+    case "demo":
+      return demo();
+    case "version":
+      console.log(`meshkeeper 0.1.0 on node ${process.version}`);
+      return 0;
+    default:
+      console.error(USAGE);
+      return command === undefined || command === "help" ? 0 : 2;
+  }
+}
+
+async function demo(): Promise<number> {
+  const code = await clusterCommand(["up"]);
+  if (code !== 0) return code;
+  console.log("");
+  return clusterCommand(["status"]);
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  console.error(error instanceof LocalClusterError ? `error: ${error.message}` : error);
+  process.exitCode = 1;
+}

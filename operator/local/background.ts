@@ -1,0 +1,55 @@
+/**
+ * The local control plane as a background service for people: `cluster up` starts a
+ * detached supervisor process that owns the components, and records where everything is
+ * in a state file; `cluster down` and `cluster status` read that file.
+ */
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { cacheRoot, type Env } from "./assets.ts";
+import type { ComponentInfo } from "./control-plane.ts";
+import { reap } from "./watchdog.ts";
+
+export { isAlive } from "./watchdog.ts";
+
+export interface ClusterState {
+  readonly pid: number;
+  readonly server: string;
+  readonly kubeconfig: string;
+  readonly workDir: string;
+  readonly supervisorLog: string;
+  readonly startedAt: string;
+  readonly components: readonly ComponentInfo[];
+}
+
+export function backgroundPaths(env: Env = process.env) {
+  const root = cacheRoot(env);
+  return {
+    stateFile: join(root, "cluster.json"),
+    workDir: join(root, "cluster"),
+    supervisorLog: join(root, "cluster-supervisor.log"),
+  };
+}
+
+export function readState(stateFile: string): ClusterState | undefined {
+  if (!existsSync(stateFile)) return undefined;
+  try {
+    return JSON.parse(readFileSync(stateFile, "utf8")) as ClusterState;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeState(stateFile: string, state: ClusterState): void {
+  writeFileSync(stateFile, JSON.stringify(state, null, 2) + "\n");
+}
+
+/** Removes whatever an earlier supervisor left behind when it died without cleaning up. */
+export function clearStale(env: Env = process.env): void {
+  const paths = backgroundPaths(env);
+  if (existsSync(paths.workDir)) reap(paths.workDir);
+  rmSync(paths.stateFile, { force: true });
+}
+
+export function exportLine(kubeconfig: string): string {
+  return `export KUBECONFIG=${kubeconfig}`;
+}
