@@ -57,6 +57,9 @@ export function controllerManagerArgs(layout: Layout, ports: Ports): string[] {
     // One instance per cluster: leader election would only add seconds to the start.
     "--leader-elect=false",
     `--service-account-private-key-file=${layout.serviceAccountKey}`,
+    // As kubeadm does: each controller acts as its own service account with its own
+    // bootstrap role, so the controller-manager user itself needs only a few rights.
+    "--use-service-account-credentials=true",
     `--root-ca-file=${layout.apiserverCertificate}`,
     `--service-cluster-ip-range=${SERVICE_CIDR}`,
     "--cluster-name=meshkeeper-local",

@@ -5,6 +5,7 @@
  * unprivileged service account).
  */
 import {
+  ApiException,
   ApiextensionsV1Api,
   AppsV1Api,
   CoreV1Api,
@@ -145,10 +146,17 @@ describe("local control plane", () => {
       currentContext: "nobody",
     });
     const asNobody = unprivileged.makeApiClient(CoreV1Api);
-    // Authenticated (the token is valid) but not authorized: 403, not 401.
-    await expect(asNobody.listNamespacedSecret({ namespace })).rejects.toMatchObject({ code: 403 });
-    await expect(asNobody.listNamespacedSecret({ namespace })).rejects.toThrow(
-      /system:serviceaccount:.*:nobody.*cannot list resource "secrets"/,
+    // Authenticated (the token is valid) but not authorized: 403 Forbidden, not 401.
+    const denied: unknown = await asNobody
+      .listNamespacedSecret({ namespace })
+      .catch((e: unknown) => e);
+    expect(denied).toBeInstanceOf(ApiException);
+    const { code, body } = denied as ApiException<string>;
+    expect(code).toBe(403);
+    const status = JSON.parse(body) as { reason: string; message: string };
+    expect(status.reason).toBe("Forbidden");
+    expect(status.message).toMatch(
+      /system:serviceaccount:.*:nobody" cannot list resource "secrets"/,
     );
   });
 });
