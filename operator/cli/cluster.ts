@@ -24,6 +24,7 @@ import { BINARIES } from "../local/components.ts";
 import { LocalControlPlane } from "../local/control-plane.ts";
 import { LocalClusterError } from "../local/errors.ts";
 import { httpGet } from "../local/http-probe.ts";
+import { assertPortFree } from "../local/ports.ts";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 const say = (line: string) => {
@@ -73,7 +74,9 @@ async function serve(argv: readonly string[]): Promise<void> {
 }
 
 async function up(argv: readonly string[]): Promise<void> {
-  options(argv); // validate before anything starts
+  // Bad arguments and a taken port fail here, in the foreground, before anything starts.
+  const { port } = options(argv);
+  if (port !== undefined) await assertPortFree(port, "kube-apiserver");
   const paths = backgroundPaths();
   const running = readState(paths.stateFile);
   if (running && isAlive(running.pid)) {
@@ -104,14 +107,21 @@ async function followUntilUp(pid: number, logFile: string, stateFile: string) {
     printed = complete.length;
     const state = readState(stateFile);
     if (state?.pid === pid) return state;
-    if (!isAlive(pid)) {
-      throw new LocalClusterError(
-        `the local cluster failed to start (full log: ${logFile})`,
-        "the lines above say which component failed and why",
-      );
-    }
+    if (!isAlive(pid)) throw supervisorFailure(logFile);
     await sleep(200);
   }
+}
+
+/** The supervisor's own one-line error, lifted out of its log. */
+function supervisorFailure(logFile: string): LocalClusterError {
+  const log = existsSync(logFile) ? readFileSync(logFile, "utf8") : "";
+  const reported = /^error: ([\s\S]*?)\n {2}→ (.*)$/m.exec(log);
+  return reported?.[1] && reported[2]
+    ? new LocalClusterError(`${reported[1]} (full log: ${logFile})`, reported[2])
+    : new LocalClusterError(
+        `the local cluster failed to start (full log: ${logFile})`,
+        "read that log",
+      );
 }
 
 async function down(): Promise<void> {

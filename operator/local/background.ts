@@ -22,11 +22,11 @@ export interface ClusterState {
 }
 
 export function backgroundPaths(env: Env = process.env) {
-  const root = cacheRoot(env);
+  const root = env.MESHKEEPER_STATE_DIR ?? join(cacheRoot(env), "local-cluster");
   return {
-    stateFile: join(root, "cluster.json"),
+    stateFile: join(root, "state.json"),
     workDir: join(root, "cluster"),
-    supervisorLog: join(root, "cluster-supervisor.log"),
+    supervisorLog: join(root, "supervisor.log"),
   };
 }
 

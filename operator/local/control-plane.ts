@@ -97,6 +97,8 @@ export class LocalControlPlane {
   private readonly unregisterCleanup: () => void;
   private caPem = "";
   private stopped = false;
+  /** Milliseconds from the start of boot until each milestone; read by the benchmarks. */
+  readonly timings: Partial<Record<"etcd" | "apiserver" | "controllers" | "nodes", number>> = {};
 
   private constructor(layout: Layout, ports: Ports) {
     this.layout = layout;
@@ -163,14 +165,17 @@ export class LocalControlPlane {
     const timeoutMs = options.componentTimeoutMs ?? 60_000;
     const { layout, ports } = this;
     const started = Date.now();
-    const since = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
+    const mark = (milestone: keyof LocalControlPlane["timings"]) => {
+      this.timings[milestone] = Date.now() - started;
+      return `${((Date.now() - started) / 1000).toFixed(1)}s`;
+    };
     prepareFolders(layout);
     writeCredentials(layout, this.identities);
     this.startWatchdog();
 
     const etcd = this.launch("etcd", binaries.etcd, args.etcdArgs(layout, ports));
     await waitUntilHealthy(etcd, () => this.etcdHealthy(), timeoutMs);
-    progress(`etcd healthy (${since()})`);
+    progress(`etcd healthy (${mark("etcd")})`);
 
     const apiserver = this.launch(
       "kube-apiserver",
@@ -178,7 +183,7 @@ export class LocalControlPlane {
       args.apiserverArgs(layout, ports),
     );
     await waitUntilHealthy(apiserver, () => this.apiserverReady(), timeoutMs);
-    progress(`kube-apiserver ready at ${this.server} (${since()})`);
+    progress(`kube-apiserver ready at ${this.server} (${mark("apiserver")})`);
 
     this.writeKubeconfigs();
     const controllers = [
@@ -200,10 +205,10 @@ export class LocalControlPlane {
         waitUntilHealthy(p, probes[i] ?? (() => Promise.resolve(false)), timeoutMs),
       ),
     );
-    progress(`kube-controller-manager, kube-scheduler and kwok healthy (${since()})`);
+    progress(`kube-controller-manager, kube-scheduler and kwok healthy (${mark("controllers")})`);
 
     await createReadyNodes(this.adminConfig(), options.nodes ?? 1, timeoutMs);
-    progress(`${options.nodes ?? 1} KWOK node(s) Ready (${since()})`);
+    progress(`${options.nodes ?? 1} KWOK node(s) Ready (${mark("nodes")})`);
   }
 
   private launch(component: string, binary: string, argv: string[]): ManagedProcess {

@@ -1,0 +1,112 @@
+/**
+ * `meshkeeper cluster up|status|down` as a person runs it: a background cluster that a
+ * stock kubectl talks to through the printed KUBECONFIG line, and clean errors and exits.
+ */
+import { execFile } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { once } from "node:events";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { locateBinary } from "../../operator/local/assets.ts";
+import { BINARIES } from "../../operator/local/components.ts";
+
+const MAIN = new URL("../../operator/cli/main.ts", import.meta.url).pathname;
+const stateDir = mkdtempSync(join(tmpdir(), "cli-state-"));
+const env = { ...process.env, MESHKEEPER_STATE_DIR: stateDir };
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function meshkeeperWith(runEnv: NodeJS.ProcessEnv, ...args: string[]): Promise<Run> {
+  try {
+    const run = promisify(execFile);
+    const { stdout, stderr } = await run(process.execPath, [MAIN, ...args], { env: runEnv });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+function meshkeeper(...args: string[]): Promise<Run> {
+  return meshkeeperWith(env, ...args);
+}
+
+afterAll(async () => {
+  await meshkeeper("cluster", "down");
+});
+
+describe("meshkeeper cluster", () => {
+  it("starts in the background, serves kubectl, reports status and stops", async () => {
+    const up = await meshkeeper("cluster", "up", "--nodes", "2");
+    expect(up.code).toBe(0);
+    const kubeconfig = /export KUBECONFIG=(\S+)/.exec(up.stdout)?.[1] ?? "";
+    expect(existsSync(kubeconfig)).toBe(true);
+
+    const kubectl = locateBinary(BINARIES.kubectl)?.path ?? "kubectl";
+    const nodes = await promisify(execFile)(kubectl, ["get", "nodes", "-o", "name"], {
+      env: { ...env, KUBECONFIG: kubeconfig },
+    });
+    expect(nodes.stdout.trim().split("\n")).toEqual(["node/kwok-node-0", "node/kwok-node-1"]);
+
+    const status = await meshkeeper("cluster", "status");
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/kube-apiserver\s+\d+\s+\d+\s+running/);
+    expect(status.stdout).toContain(`export KUBECONFIG=${kubeconfig}`);
+
+    const again = await meshkeeper("cluster", "up");
+    expect(again.stdout).toContain("already running");
+
+    const down = await meshkeeper("cluster", "down");
+    expect(down.stdout).toContain("local cluster stopped");
+    expect(existsSync(join(stateDir, "cluster"))).toBe(false);
+    expect((await meshkeeper("cluster", "status")).code).toBe(1);
+  });
+
+  it("fails with one clear message when the API server port is taken", async () => {
+    const server = createServer().listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    try {
+      const up = await meshkeeper("cluster", "up", "--port", String(port));
+      expect(up.code).toBe(1);
+      expect(up.stderr).toContain(
+        `error: port ${port} on 127.0.0.1 (kube-apiserver) is already in use`,
+      );
+      expect(up.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
+      expect(existsSync(join(stateDir, "state.json"))).toBe(false);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("reports a component that crashes in the background supervisor, and leaves nothing", async () => {
+    const fake = join(stateDir, "fake-apiserver");
+    writeFileSync(fake, "#!/bin/sh\necho 'fake apiserver: bad flag' >&2\nexit 3\n");
+    chmodSync(fake, 0o755);
+    const up = await meshkeeperWith({ ...env, TEST_ASSET_KUBE_APISERVER: fake }, "cluster", "up");
+    expect(up.code).toBe(1);
+    expect(up.stderr).toContain(
+      "error: kube-apiserver exited with code 3 before it became healthy",
+    );
+    expect(up.stderr).toContain("fake apiserver: bad flag");
+    expect(up.stderr).toContain("full log:");
+    expect(existsSync(join(stateDir, "cluster"))).toBe(false);
+    expect(existsSync(join(stateDir, "state.json"))).toBe(false);
+  });
+
+  it("rejects bad arguments before starting anything", async () => {
+    const bad = await meshkeeper("cluster", "up", "--nodes", "zero");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("--nodes zero is not a node count");
+    const unknown = await meshkeeper("cluster", "sideways");
+    expect(unknown.stderr).toContain("unknown cluster command: sideways");
+  });
+});
