@@ -3,18 +3,18 @@
  * stock kubectl talks to through the printed KUBECONFIG line, and clean errors and exits.
  */
 import { execFile } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { once } from "node:events";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { locateBinary } from "../../operator/local/assets.ts";
 import { BINARIES } from "../../operator/local/components.ts";
+import { scratchDir } from "../scratch.ts";
 
 const MAIN = new URL("../../operator/cli/main.ts", import.meta.url).pathname;
-const stateDir = mkdtempSync(join(tmpdir(), "cli-state-"));
+const stateDir = scratchDir("cli-state");
 const env = { ...process.env, MESHKEEPER_STATE_DIR: stateDir };
 
 interface Run {

@@ -3,22 +3,15 @@
  * message and no leftover process or folder, and so does every way its owner can end.
  */
 import { spawn } from "node:child_process";
-import {
-  chmodSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { LocalControlPlane } from "../../operator/local/control-plane.ts";
 import { LocalClusterError } from "../../operator/local/errors.ts";
+import { scratchDir } from "../scratch.ts";
 
 const HOLD_CLUSTER = new URL("../fixtures/hold-cluster.ts", import.meta.url).pathname;
 
@@ -47,7 +40,7 @@ async function expectNothingLeft(folder: string, withinMs = 5000): Promise<void>
 }
 
 function newWorkDir(): string {
-  return join(mkdtempSync(join(tmpdir(), "lifecycle-")), "cluster");
+  return join(scratchDir("lifecycle"), "cluster");
 }
 
 async function listeningServer(): Promise<Server> {
@@ -76,7 +69,7 @@ describe("local control plane lifecycle", () => {
   });
 
   it("names a crashing component and its log, and stops what was already running", async () => {
-    const scratch = mkdtempSync(join(tmpdir(), "crash-"));
+    const scratch = scratchDir("crash");
     const fake = join(scratch, "kube-apiserver");
     writeFileSync(fake, "#!/bin/sh\necho 'F1122 fake apiserver: cannot start' >&2\nexit 3\n");
     chmodSync(fake, 0o755);

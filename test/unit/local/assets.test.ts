@@ -1,5 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -10,6 +9,7 @@ import {
 } from "../../../operator/local/assets.ts";
 import { BINARIES } from "../../../operator/local/components.ts";
 import { LocalClusterError } from "../../../operator/local/errors.ts";
+import { scratchDir } from "../../scratch.ts";
 
 function executable(path: string): string {
   mkdirSync(dirname(path), { recursive: true });
@@ -29,7 +29,7 @@ describe("binary lookup", () => {
   });
 
   it("prefers TEST_ASSET_<NAME>, then KUBEBUILDER_ASSETS, then the cache", () => {
-    const root = mkdtempSync(join(tmpdir(), "assets-"));
+    const root = scratchDir("assets");
     const cacheEnv = { MESHKEEPER_CACHE_DIR: join(root, "cache") };
     const cached = executable(cachedBinaryPath(spec, cacheEnv));
     const assets = join(root, "assets");
@@ -58,7 +58,7 @@ describe("binary lookup", () => {
   });
 
   it("falls through KUBEBUILDER_ASSETS folders that lack a binary", () => {
-    const root = mkdtempSync(join(tmpdir(), "assets-"));
+    const root = scratchDir("assets");
     const env = { MESHKEEPER_CACHE_DIR: join(root, "cache"), KUBEBUILDER_ASSETS: root };
     expect(locateBinary(BINARIES.kwok, env)).toBeUndefined();
   });
@@ -70,7 +70,7 @@ describe("binary lookup", () => {
   });
 
   it("reports every binary as missing in an empty cache", () => {
-    const env = { MESHKEEPER_CACHE_DIR: mkdtempSync(join(tmpdir(), "assets-")) };
+    const env = { MESHKEEPER_CACHE_DIR: scratchDir("assets") };
     expect(surveyBinaries(env).missing).toEqual(Object.keys(BINARIES));
   });
 });

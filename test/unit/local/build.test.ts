@@ -1,9 +1,8 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildBinaries, linkerFlags, parseGoVersion } from "../../../operator/local/build.ts";
 import { BINARIES, KUBERNETES_VERSION } from "../../../operator/local/components.ts";
+import { scratchDir } from "../../scratch.ts";
 
 const quiet = () => undefined;
 
@@ -21,14 +20,14 @@ describe("binary build", () => {
   });
 
   it("says clearly when the Go toolchain is missing", async () => {
-    const env = { PATH: "/nonexistent", MESHKEEPER_CACHE_DIR: mkdtempSync(join(tmpdir(), "b-")) };
+    const env = { PATH: "/nonexistent", MESHKEEPER_CACHE_DIR: scratchDir("b") };
     await expect(buildBinaries(["etcd"], env, quiet)).rejects.toThrow(
       /go was not found on PATH[\s\S]*install Go 1\.26/,
     );
   });
 
   it("says clearly when a Go module cannot be downloaded", async () => {
-    const scratch = mkdtempSync(join(tmpdir(), "b-"));
+    const scratch = scratchDir("b");
     const env = {
       PATH: process.env.PATH,
       HOME: scratch,
