@@ -5,6 +5,7 @@
  */
 import { LocalClusterError } from "../local/errors.ts";
 import { clusterCommand } from "./cluster.ts";
+import { crdsCommand } from "./crds.ts";
 
 const USAGE = `usage: meshkeeper <command>
 
@@ -13,6 +14,7 @@ commands:
   cluster down                        stop it and remove its files
   cluster status                      show its components and the KUBECONFIG line
   cluster build                       build the control-plane binaries into the cache
+  crds [-o DIR]                       print the generated CRDs, or write them into DIR
   demo                                run the local demo
   version                             print versions`;
 
@@ -21,6 +23,8 @@ async function main(argv: readonly string[]): Promise<number> {
   switch (command) {
     case "cluster":
       return clusterCommand(rest);
+    case "crds":
+      return crdsCommand(rest);
     case "demo":
       return demo();
     case "version":

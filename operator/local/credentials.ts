@@ -6,7 +6,7 @@
  * ClusterRoles the API server creates itself.
  */
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { dumpYaml } from "@kubernetes/client-node";
+import { stringify } from "yaml";
 
 export interface Identity {
   readonly user: string;
@@ -62,7 +62,7 @@ export const CLUSTER_NAME = "meshkeeper-local";
 
 export function kubeconfig(server: string, caPem: string, id: Identity): string {
   const context = `${id.user}@${CLUSTER_NAME}`;
-  return dumpYaml({
+  return stringify({
     apiVersion: "v1",
     kind: "Config",
     clusters: [

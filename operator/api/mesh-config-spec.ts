@@ -1,0 +1,59 @@
+/**
+ * The MeshConfig spec: the product's whole user interface. This zod schema is the single
+ * source: the CRD's OpenAPI schema is generated from it (crd.ts), the TypeScript types are
+ * inferred from it, and the reconciler validates with it at run time (validate.ts).
+ */
+import { z } from "zod";
+import { certificateAuthoritySpec } from "./certificate-authority.ts";
+import { controlPlaneSpec } from "./control-plane.ts";
+import { gatewaysSpec } from "./gateways.ts";
+import { dnsLabel, passthroughObject } from "./kubernetes-types.ts";
+import { securitySpec, sidecarInjectorSpec, telemetrySpec } from "./mesh-settings.ts";
+
+export const NAMESPACE_IMMUTABLE = {
+  rule: "self == oldSelf",
+  message: "namespace is immutable: moving the control plane needs a new MeshConfig",
+};
+
+export const meshConfigSpec = z
+  .object({
+    version: z
+      .string()
+      .max(32)
+      .regex(/^1\.[0-9]+\.[0-9]+$/, "must look like 1.N.M, e.g. 1.29.2")
+      .describe(
+        "Istio version to run, e.g. 1.29.2. Which versions are supported is data of the operator, not of this schema: an unsupported one is reported as Stalled/UnsupportedVersion.",
+      ),
+    hub: z
+      .string()
+      .max(255)
+      .regex(
+        /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/,
+        "must be an image registry path such as docker.io/istio",
+      )
+      .default("docker.io/istio")
+      .describe("Registry and path the Istio images are pulled from."),
+    namespace: dnsLabel(
+      "Namespace of the control plane; created and labelled by the operator. Immutable.",
+    )
+      .default("istio-system")
+      .meta({ "x-kubernetes-validations": [NAMESPACE_IMMUTABLE] }),
+    revision: dnsLabel(
+      "Control-plane revision for canary upgrades; suffixes object names and sets the istio.io/rev label. Unset: the default revision.",
+    ).optional(),
+    controlPlane: controlPlaneSpec.prefault({}),
+    meshConfig: passthroughObject(
+      "Istio mesh configuration merged into the istio ConfigMap (accessLogFile, defaultConfig, outboundTrafficPolicy, ...). Checked by istiod, not here.",
+    ).optional(),
+    sidecarInjector: sidecarInjectorSpec.prefault({}),
+    gateways: gatewaysSpec.optional(),
+    certificateAuthority: certificateAuthoritySpec.prefault({}),
+    security: securitySpec.prefault({}),
+    telemetry: telemetrySpec.prefault({}),
+  })
+  .describe("The desired Istio service mesh.");
+
+/** A spec as written by a user: optional fields may be missing. */
+export type MeshConfigSpecInput = z.input<typeof meshConfigSpec>;
+/** A spec after defaulting (what the API server stores, and what zod returns). */
+export type MeshConfigSpec = z.output<typeof meshConfigSpec>;

@@ -1,0 +1,92 @@
+/**
+ * The MeshConfig status: conditions in the metav1.Condition shape (list-map keyed by type),
+ * what the operator saw of each component, CA expiry dates and how many objects it manages.
+ * Only the operator writes it, through the /status subresource.
+ */
+import { z } from "zod";
+
+export const condition = z
+  .object({
+    type: z
+      .string()
+      .min(1)
+      .max(316)
+      .regex(
+        /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$/,
+      )
+      .describe("Condition type in CamelCase, e.g. Ready."),
+    status: z.enum(["True", "False", "Unknown"]).describe("True, False or Unknown."),
+    observedGeneration: z
+      .int()
+      .min(0)
+      .optional()
+      .describe("The metadata.generation the condition was computed from."),
+    lastTransitionTime: z.iso.datetime().describe("When status last changed."),
+    reason: z
+      .string()
+      .min(1)
+      .max(1024)
+      .regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/)
+      .describe("One CamelCase word for the cause, e.g. InvalidSpec."),
+    message: z
+      .string()
+      .max(32768)
+      .describe("What happened and, when something is wrong, what to do."),
+  })
+  .describe("An observation of one aspect of the mesh (metav1.Condition).");
+
+const readiness = z
+  .object({
+    ready: z.int32().min(0).describe("Replicas ready."),
+    desired: z.int32().min(0).describe("Replicas wanted."),
+  })
+  .describe("Ready and desired replicas of a component.");
+
+export const meshConfigStatus = z
+  .object({
+    observedGeneration: z
+      .int()
+      .default(-1)
+      .describe(
+        "The metadata.generation the operator last acted on; -1 until it has seen the object.",
+      ),
+    conditions: z
+      .array(condition)
+      .max(32)
+      .meta({
+        description: "Ready, Reconciled, Reconciling, Stalled and per-component conditions.",
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["type"],
+      })
+      .optional(),
+    istioVersion: z.string().max(32).optional().describe("The Istio version currently applied."),
+    components: z
+      .object({
+        istiod: readiness.optional(),
+        gateways: z
+          .record(z.string().max(253), readiness)
+          .meta({ description: "Per gateway, by namespace/name.", maxProperties: 64 })
+          .optional(),
+      })
+      .optional()
+      .describe("Readiness of istiod and of each gateway."),
+    certificateAuthority: z
+      .object({
+        rootNotAfter: z.iso.datetime().optional().describe("When the root certificate expires."),
+        intermediateNotAfter: z.iso
+          .datetime()
+          .optional()
+          .describe("When the intermediate (signing) certificate expires."),
+      })
+      .optional()
+      .describe("Expiry of the mesh CA's certificates."),
+    managedObjects: z
+      .int32()
+      .min(0)
+      .optional()
+      .describe("How many objects the operator manages for this mesh."),
+  })
+  .describe("What the operator observed and did.");
+
+export type MeshConfigStatus = z.output<typeof meshConfigStatus>;
+export type Condition = z.output<typeof condition>;

@@ -1,0 +1,80 @@
+/**
+ * Our own check that a CRD schema is structural and follows the project's rules, run on
+ * every generated CRD. It reports every problem with its path, so a change to the zod
+ * schema that the post-processor cannot express fails the build instead of the cluster.
+ */
+type Schema = Record<string, unknown>;
+
+const FORBIDDEN = [
+  "$ref",
+  "$schema",
+  "$defs",
+  "definitions",
+  "oneOf",
+  "allOf",
+  "not",
+  "propertyNames",
+  "const",
+  "nullable",
+];
+
+function isSchema(value: unknown): value is Schema {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function nodeProblems(node: Schema, path: string, inItems: boolean): string[] {
+  const problems: string[] = [];
+  for (const key of FORBIDDEN) if (key in node) problems.push(`${path}: ${key} is not allowed`);
+  const intOrString = node["x-kubernetes-int-or-string"] === true;
+  const preserve = node["x-kubernetes-preserve-unknown-fields"] === true;
+  if (node.type === undefined && !intOrString && !preserve)
+    problems.push(`${path}: every node needs a type`);
+  if (Array.isArray(node.anyOf)) {
+    const typed = node.anyOf.some((branch) => isSchema(branch) && "type" in branch);
+    if (typed && !intOrString) problems.push(`${path}: anyOf branches may not set types`);
+  }
+  if (node.properties !== undefined && node.additionalProperties !== undefined) {
+    problems.push(`${path}: additionalProperties next to properties`);
+  }
+  if (node.uniqueItems === true) problems.push(`${path}: uniqueItems is not allowed`);
+  if (inItems && "default" in node)
+    problems.push(`${path}: defaults inside list items are not allowed here`);
+  if (node.type === "array" && node.items === undefined)
+    problems.push(`${path}: an array needs items`);
+  if (
+    node.type === "string" &&
+    node.maxLength === undefined &&
+    node.format === undefined &&
+    node.enum === undefined
+  ) {
+    problems.push(`${path}: a string needs a maxLength (CEL cost and input size)`);
+  }
+  if (node.type === "array" && node.maxItems === undefined)
+    problems.push(`${path}: an array needs maxItems`);
+  return problems.concat(listMapProblems(node, path));
+}
+
+function listMapProblems(node: Schema, path: string): string[] {
+  if (node["x-kubernetes-list-type"] !== "map") return [];
+  const keys = node["x-kubernetes-list-map-keys"];
+  const items = node.items;
+  if (!Array.isArray(keys) || !isSchema(items)) return [`${path}: a list-map needs keys and items`];
+  const required = Array.isArray(items.required) ? items.required : [];
+  return keys
+    .filter((key) => !required.includes(key))
+    .map((key) => `${path}: list-map key ${String(key)} must be required`);
+}
+
+export function lintStructural(node: Schema, path = "", inItems = false): string[] {
+  const problems = nodeProblems(node, path || "<root>", inItems);
+  if (isSchema(node.properties)) {
+    for (const [key, child] of Object.entries(node.properties)) {
+      if (isSchema(child)) problems.push(...lintStructural(child, `${path}.${key}`, inItems));
+    }
+  }
+  if (isSchema(node.items)) problems.push(...lintStructural(node.items, `${path}[*]`, true));
+  if (isSchema(node.additionalProperties)) {
+    problems.push(...lintStructural(node.additionalProperties, `${path}[*]`, inItems));
+  }
+  return problems;
+}
