@@ -21,7 +21,7 @@ type Schema = Record<string, unknown>;
 
 function jsonSchema(schema: z.ZodType): Schema {
   // "input": fields with defaults are optional, and the defaults are written out.
-  return toStructural(z.toJSONSchema(schema, { io: "input", target: "draft-2020-12" }) as Schema);
+  return toStructural(z.toJSONSchema(schema, { io: "input", target: "draft-2020-12" }));
 }
 
 const READY = '.status.conditions[?(@.type=="Ready")]';

@@ -18,40 +18,53 @@ const FORBIDDEN = [
   "nullable",
 ];
 
+const TYPES = ["object", "array", "string", "integer", "number", "boolean"];
+
 function isSchema(value: unknown): value is Schema {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function nodeProblems(node: Schema, path: string, inItems: boolean): string[] {
+/** Rules of structural schemas: every node typed, no combinators that carry types. */
+function typeProblems(node: Schema): string[] {
   const problems: string[] = [];
-  for (const key of FORBIDDEN) if (key in node) problems.push(`${path}: ${key} is not allowed`);
   const intOrString = node["x-kubernetes-int-or-string"] === true;
   const preserve = node["x-kubernetes-preserve-unknown-fields"] === true;
   if (node.type === undefined && !intOrString && !preserve)
-    problems.push(`${path}: every node needs a type`);
-  if (Array.isArray(node.anyOf)) {
-    const typed = node.anyOf.some((branch) => isSchema(branch) && "type" in branch);
-    if (typed && !intOrString) problems.push(`${path}: anyOf branches may not set types`);
+    problems.push("every node needs a type");
+  if (node.type !== undefined && !TYPES.includes(node.type as string)) {
+    problems.push(`type must be one of ${TYPES.join(", ")}, not ${JSON.stringify(node.type)}`);
   }
+  const typedBranch =
+    Array.isArray(node.anyOf) && node.anyOf.some((branch) => isSchema(branch) && "type" in branch);
+  if (typedBranch && !intOrString) problems.push("anyOf branches may not set types");
   if (node.properties !== undefined && node.additionalProperties !== undefined) {
-    problems.push(`${path}: additionalProperties next to properties`);
+    problems.push("additionalProperties next to properties");
   }
-  if (node.uniqueItems === true) problems.push(`${path}: uniqueItems is not allowed`);
+  return problems;
+}
+
+/** The project's own rules: bounded sizes (CEL cost, input size) and no defaults in items. */
+function boundProblems(node: Schema, inItems: boolean): string[] {
+  const problems: string[] = [];
+  if (node.uniqueItems === true) problems.push("uniqueItems is not allowed");
   if (inItems && "default" in node)
-    problems.push(`${path}: defaults inside list items are not allowed here`);
-  if (node.type === "array" && node.items === undefined)
-    problems.push(`${path}: an array needs items`);
-  if (
-    node.type === "string" &&
-    node.maxLength === undefined &&
-    node.format === undefined &&
-    node.enum === undefined
-  ) {
-    problems.push(`${path}: a string needs a maxLength (CEL cost and input size)`);
-  }
+    problems.push("defaults inside list items are not allowed here");
+  if (node.type === "array" && node.items === undefined) problems.push("an array needs items");
   if (node.type === "array" && node.maxItems === undefined)
-    problems.push(`${path}: an array needs maxItems`);
-  return problems.concat(listMapProblems(node, path));
+    problems.push("an array needs maxItems");
+  const unbounded =
+    node.maxLength === undefined && node.format === undefined && node.enum === undefined;
+  if (node.type === "string" && unbounded) {
+    problems.push("a string needs a maxLength (CEL cost and input size)");
+  }
+  return problems;
+}
+
+function nodeProblems(node: Schema, path: string, inItems: boolean): string[] {
+  const forbidden = FORBIDDEN.filter((key) => key in node).map((key) => `${key} is not allowed`);
+  return [...forbidden, ...typeProblems(node), ...boundProblems(node, inItems)]
+    .map((problem) => `${path}: ${problem}`)
+    .concat(listMapProblems(node, path));
 }
 
 function listMapProblems(node: Schema, path: string): string[] {

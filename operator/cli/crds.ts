@@ -12,7 +12,10 @@ export function generatedCrds(): ReadonlyMap<string, string> {
 }
 
 export function crdsCommand(argv: readonly string[]): number {
-  const { values } = parseArgs({ args: [...argv], options: { output: { type: "string", short: "o" } } });
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { output: { type: "string", short: "o" } },
+  });
   const files = generatedCrds();
   if (values.output === undefined) {
     process.stdout.write([...files.values()].join("---\n"));
