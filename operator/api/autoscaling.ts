@@ -73,6 +73,6 @@ export const autoscalingWithoutDefaults = z
   })
   .refine(minNotAboveMax, { message: MIN_LE_MAX.message, path: ["minReplicas"] })
   .meta({
-    description: `${description} Unset fields take the control plane's defaults (enabled, 1-5 replicas, 80% CPU).`,
+    description: `${description} Unset fields take the control plane's defaults (enabled, 1-5 replicas, 80% CPU); an unset maxReplicas is never below minReplicas.`,
     "x-kubernetes-validations": [MIN_LE_MAX],
   });

@@ -47,10 +47,17 @@ function intOrString(node: Schema): void {
   const types = branches.map((b) => (isSchema(b) ? b.type : undefined)).sort();
   if (types[0] !== "integer" || types[1] !== "string") return;
   const stringBranch = branches.find((b) => isSchema(b) && b.type === "string") as Schema;
+  const integerBranch = branches.find((b) => isSchema(b) && b.type === "integer") as Schema;
   node.anyOf = [{ type: "integer" }, { type: "string" }];
   node["x-kubernetes-int-or-string"] = true;
-  if (typeof stringBranch.pattern === "string") node.pattern = stringBranch.pattern;
-  if (typeof stringBranch.maxLength === "number") node.maxLength = stringBranch.maxLength;
+  // Value checks apply by type (pattern to strings, bounds to numbers), so both can sit here.
+  for (const key of ["pattern", "maxLength", "minLength"]) {
+    if (stringBranch[key] !== undefined) node[key] = stringBranch[key];
+  }
+  integerFormat(integerBranch);
+  for (const key of ["minimum", "maximum"]) {
+    if (integerBranch[key] !== undefined) node[key] = integerBranch[key];
+  }
 }
 
 function objectShape(node: Schema): void {

@@ -3,8 +3,7 @@ import { z } from "zod";
 import { toStructural } from "../../../operator/api/structural.ts";
 import { lintStructural } from "../../../operator/api/structural-lint.ts";
 
-const convert = (schema: z.ZodType) =>
-  toStructural(z.toJSONSchema(schema, { io: "input" }));
+const convert = (schema: z.ZodType) => toStructural(z.toJSONSchema(schema, { io: "input" }));
 
 describe("structural post-processor", () => {
   it("turns integer-or-string unions into int-or-string", () => {
