@@ -33,24 +33,19 @@ export async function installMeshConfigCrd(): Promise<void> {
   } catch (error) {
     if (!(error instanceof ApiException) || error.code !== 409) throw error;
     const existing = await api.readCustomResourceDefinition({ name });
-    body.metadata = { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion ?? "" };
+    if (body.metadata) body.metadata.resourceVersion = existing.metadata?.resourceVersion ?? "";
     await api.replaceCustomResourceDefinition({ name, body });
   }
-  for (;;) {
-    const crd = await api.readCustomResourceDefinition({ name });
-    if (crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True"))
-      return;
-    await sleep(50);
-  }
+  await waitEstablished(api, name);
 }
 
-export function meshConfig(spec: unknown, name = "default"): Record<string, unknown> {
-  return {
-    apiVersion: `${GROUP}/${VERSION}`,
-    kind: "MeshConfig",
-    metadata: { name },
-    ...(spec === undefined ? {} : { spec }),
-  };
+async function waitEstablished(api: ApiextensionsV1Api, name: string): Promise<void> {
+  for (;;) {
+    const crd = await api.readCustomResourceDefinition({ name });
+    const conditions = crd.status?.conditions ?? [];
+    if (conditions.some((c) => c.type === "Established" && c.status === "True")) return;
+    await sleep(50);
+  }
 }
 
 export type Admission =
