@@ -44,7 +44,10 @@ const gatewayService = z
     ports: z
       .array(servicePort)
       .max(32)
-      .refine((ports) => new Set(ports.map((p) => p.name)).size === ports.length, "port names must be unique")
+      .refine(
+        (ports) => new Set(ports.map((p) => p.name)).size === ports.length,
+        "port names must be unique",
+      )
       .meta({
         description:
           "Ports the gateway Service exposes; unset gives Istio's usual ports for the gateway type.",
