@@ -42,13 +42,40 @@ const secretReference = z
   })
   .describe("The user's CA Secret (type Secret). The operator validates it and never writes it.");
 
-const SECRET_IFF_TYPE_SECRET = {
-  // has(self.type): the API server also checks the schema's own default ({}) against this.
-  rule: "(has(self.type) && self.type == 'Secret') == has(self.secret)",
-  message: "secret is required when type is Secret, and only then",
-  fieldPath: ".secret",
-  reason: "FieldValueRequired",
-};
+// has(self.type) everywhere: the API server also checks the schema's own default ({})
+// against these rules, before the defaults inside it are applied.
+const IS_SECRET = "(has(self.type) && self.type == 'Secret')";
+
+/** Each rule with the zod check that mirrors it, so both report the same field. */
+const CA_RULES = [
+  {
+    rule: `!${IS_SECRET} || has(self.secret)`,
+    message: "secret.name is required when type is Secret",
+    fieldPath: ".secret",
+    reason: "FieldValueRequired",
+    holds: (ca: { type: string; secret?: unknown }) =>
+      ca.type !== "Secret" || ca.secret !== undefined,
+    path: "secret",
+  },
+  {
+    rule: `${IS_SECRET} || !has(self.secret)`,
+    message: "secret is only allowed when type is Secret",
+    fieldPath: ".secret",
+    reason: "FieldValueForbidden",
+    holds: (ca: { type: string; secret?: unknown }) =>
+      ca.type === "Secret" || ca.secret === undefined,
+    path: "secret",
+  },
+  {
+    rule: `!${IS_SECRET} || !has(self.selfSigned)`,
+    message: "selfSigned is only allowed when type is SelfSigned",
+    fieldPath: ".selfSigned",
+    reason: "FieldValueForbidden",
+    holds: (ca: { type: string; selfSigned?: unknown }) =>
+      ca.type !== "Secret" || ca.selfSigned === undefined,
+    path: "selfSigned",
+  },
+];
 
 export const certificateAuthoritySpec = z
   .object({
@@ -65,12 +92,18 @@ export const certificateAuthoritySpec = z
       .default("Retain")
       .describe("Whether the generated CA Secret is kept (Retain) or deleted with the MeshConfig."),
   })
-  .refine((ca) => (ca.type === "Secret") === (ca.secret !== undefined), {
-    message: SECRET_IFF_TYPE_SECRET.message,
-    path: ["secret"],
+  .superRefine((ca, context) => {
+    for (const { holds, message, path } of CA_RULES) {
+      if (!holds(ca)) context.addIssue({ code: "custom", message, path: [path] });
+    }
   })
   .meta({
     description:
       "The certificate authority that signs workload certificates (istiod's plugged-in CA).",
-    "x-kubernetes-validations": [SECRET_IFF_TYPE_SECRET],
+    "x-kubernetes-validations": CA_RULES.map(({ rule, message, fieldPath, reason }) => ({
+      rule,
+      message,
+      fieldPath,
+      reason,
+    })),
   });

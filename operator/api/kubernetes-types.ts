@@ -32,7 +32,9 @@ export const dnsSubdomain = (description: string) =>
 
 /** A map of short strings (labels, annotations, node selectors). */
 export const stringMap = (description: string) =>
-  z.record(z.string().max(253), z.string().max(4096)).meta({ description, maxProperties: 64 });
+  z
+    .record(z.string().max(253), z.string().max(4096).describe("The value for the key."))
+    .meta({ description, maxProperties: 64 });
 
 // The quantity grammar of Kubernetes resource.Quantity, e.g. 100m, 1.5Gi, 2e3.
 const QUANTITY =

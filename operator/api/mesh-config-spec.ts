@@ -20,7 +20,7 @@ export const meshConfigSpec = z
     version: z
       .string()
       .max(32)
-      .regex(/^1\.[0-9]+\.[0-9]+$/, "must look like 1.N.M, e.g. 1.29.2")
+      .regex(/^1\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$/, "must look like 1.N.M, e.g. 1.29.2")
       .describe(
         "Istio version to run, e.g. 1.29.2. Which versions are supported is data of the operator, not of this schema: an unsupported one is reported as Stalled/UnsupportedVersion.",
       ),

@@ -2,7 +2,8 @@
  * Turns the JSON Schema that zod writes (draft 2020-12) into a Kubernetes structural
  * OpenAPI v3 schema. Each rewrite below exists because the API server rejects or
  * misreads the zod form:
- *   - $schema, propertyNames: not allowed in a CRD schema.
+ *   - $schema, propertyNames: not allowed in a CRD schema (a key length limit becomes
+ *     a CEL rule instead).
  *   - additionalProperties next to properties (zod's "no other keys"): not structural;
  *     the API server prunes unknown fields anyway.
  *   - additionalProperties {} (a map of anything): expressed as preserve-unknown-fields.
@@ -60,7 +61,24 @@ function intOrString(node: Schema): void {
   }
 }
 
+/** Map keys have no schema in a CRD, so a key length limit becomes a CEL rule. */
+function keyLengthRule(node: Schema): void {
+  const names = node.propertyNames;
+  if (!isSchema(names) || typeof names.maxLength !== "number") return;
+  const rules = Array.isArray(node["x-kubernetes-validations"])
+    ? node["x-kubernetes-validations"]
+    : [];
+  node["x-kubernetes-validations"] = [
+    ...rules,
+    {
+      rule: `self.all(k, size(k) <= ${names.maxLength})`,
+      message: `keys must be at most ${names.maxLength} characters`,
+    },
+  ];
+}
+
 function objectShape(node: Schema): void {
+  keyLengthRule(node);
   delete node.propertyNames;
   if (node.properties !== undefined) {
     delete node.additionalProperties;

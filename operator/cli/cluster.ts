@@ -1,11 +1,12 @@
 /**
  * `meshkeeper cluster up|down|status|build|serve`: the local control plane for people.
  * `up` returns once the cluster is healthy and prints the KUBECONFIG line; the cluster
- * keeps running in the background until `down`.
+ * keeps running in the background (owned by a detached `cluster serve` supervisor) until
+ * `down`. Ctrl-C during `up` stops the supervisor it started.
  */
+import { KubeConfig } from "@kubernetes/client-node";
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
-import { dirname } from "node:path";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -14,9 +15,11 @@ import {
   backgroundPaths,
   clearStale,
   exportLine,
-  isAlive,
   readState,
+  SUPERVISOR_MARK,
+  supervisorRunning,
   writeState,
+  type ClusterState,
 } from "../local/background.ts";
 import { buildBinaries } from "../local/build.ts";
 import { cleanupOnExit } from "../local/cleanup-on-exit.ts";
@@ -24,6 +27,7 @@ import { BINARIES } from "../local/components.ts";
 import { LocalControlPlane } from "../local/control-plane.ts";
 import { LocalClusterError } from "../local/errors.ts";
 import { httpGet } from "../local/http-probe.ts";
+import { isAlive, isOurs, signalGroupIfOurs } from "../local/pids.ts";
 import { assertPortFree } from "../local/ports.ts";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
@@ -44,48 +48,56 @@ function options(argv: readonly string[]) {
   if (!(Number.isInteger(nodes) && nodes >= 1 && nodes <= 100)) {
     throw new LocalClusterError(`--nodes ${values.nodes} is not a node count`, "use 1-100");
   }
-  return { port, nodes, forward: argv };
+  return { port, nodes };
 }
 
 /** Runs in the detached supervisor: owns the components until SIGTERM. */
 async function serve(argv: readonly string[]): Promise<void> {
   const { port, nodes } = options(argv);
   const paths = backgroundPaths();
+  const base = {
+    pid: process.pid,
+    workDir: paths.workDir,
+    supervisorLog: paths.supervisorLog,
+    startedAt: new Date().toISOString(),
+  };
+  // Written first, so `down` can stop a cluster that is still building or booting.
+  writeState(paths.stateFile, { ...base, phase: "starting" });
+  cleanupOnExit(() => {
+    clearStale();
+  });
   const plane = await LocalControlPlane.start({
     workDir: paths.workDir,
     nodes,
     progress: say,
     ...(port === undefined ? {} : { apiserverPort: port }),
   });
-  cleanupOnExit(() => {
-    rmSync(paths.stateFile, { force: true });
-  });
   writeState(paths.stateFile, {
-    pid: process.pid,
+    ...base,
+    phase: "ready",
     server: plane.server,
     kubeconfig: plane.kubeconfigPath,
-    workDir: paths.workDir,
-    supervisorLog: paths.supervisorLog,
-    startedAt: new Date().toISOString(),
     components: plane.components(),
   });
-  // Stay alive; SIGTERM/SIGINT run the cleanups registered by the control plane.
+  // Stay alive; SIGTERM/SIGINT run the cleanups registered above and by the control plane.
   setInterval(() => undefined, 1 << 30);
 }
 
 async function up(argv: readonly string[]): Promise<void> {
-  // Bad arguments and a taken port fail here, in the foreground, before anything starts.
   const { port } = options(argv);
-  if (port !== undefined) await assertPortFree(port, "kube-apiserver");
   const paths = backgroundPaths();
   const running = readState(paths.stateFile);
-  if (running && isAlive(running.pid)) {
-    say(`a local cluster is already running at ${running.server}`);
-    say(exportLine(running.kubeconfig));
+  if (supervisorRunning(running)) {
+    say(
+      `a local cluster is already ${running.phase === "ready" ? "running" : "starting"} (supervisor pid ${running.pid})`,
+    );
+    if (running.kubeconfig) say(exportLine(running.kubeconfig));
     return;
   }
+  // A taken port fails here, in the foreground, before anything starts.
+  if (port !== undefined) await assertPortFree(port, "kube-apiserver");
   clearStale();
-  mkdirSync(dirname(paths.supervisorLog), { recursive: true });
+  mkdirSync(paths.root, { recursive: true });
   const log = openSync(paths.supervisorLog, "w");
   const child = spawn(process.execPath, [MAIN, "cluster", "serve", ...argv], {
     detached: true,
@@ -93,9 +105,13 @@ async function up(argv: readonly string[]): Promise<void> {
   });
   closeSync(log);
   child.unref();
-  const state = await followUntilUp(child.pid ?? -1, paths.supervisorLog, paths.stateFile);
-  say(`local cluster up: ${state.server} (stop it with \`npm run cluster -- down\`)`);
-  say(exportLine(state.kubeconfig));
+  const pid = child.pid ?? -1;
+  // The supervisor is in its own session, so a Ctrl-C here would not reach it: pass it on.
+  const stopSupervisor = cleanupOnExit(() => signalGroupIfOurs(pid, "SIGTERM", SUPERVISOR_MARK));
+  const state = await followUntilUp(pid, paths.supervisorLog, paths.stateFile);
+  stopSupervisor();
+  say(`local cluster up: ${state.server ?? ""} (stop it with \`npm run cluster -- down\`)`);
+  say(exportLine(state.kubeconfig ?? ""));
 }
 
 async function followUntilUp(pid: number, logFile: string, stateFile: string) {
@@ -106,7 +122,7 @@ async function followUntilUp(pid: number, logFile: string, stateFile: string) {
     for (const line of complete.slice(printed)) say(`  ${line}`);
     printed = complete.length;
     const state = readState(stateFile);
-    if (state?.pid === pid) return state;
+    if (state?.pid === pid && state.phase === "ready") return state;
     if (!isAlive(pid)) throw supervisorFailure(logFile);
     await sleep(200);
   }
@@ -127,40 +143,61 @@ function supervisorFailure(logFile: string): LocalClusterError {
 async function down(): Promise<void> {
   const paths = backgroundPaths();
   const state = readState(paths.stateFile);
-  if (state && isAlive(state.pid)) {
-    process.kill(state.pid, "SIGTERM");
+  const running = supervisorRunning(state);
+  if (running) {
+    // The whole group: the supervisor and any `go build` it is running.
+    signalGroupIfOurs(state.pid, "SIGTERM", SUPERVISOR_MARK);
     for (let waited = 0; isAlive(state.pid) && waited < 10_000; waited += 100) await sleep(100);
-    if (isAlive(state.pid)) process.kill(state.pid, "SIGKILL");
+    signalGroupIfOurs(state.pid, "SIGKILL", SUPERVISOR_MARK);
   }
   clearStale();
-  say(state ? "local cluster stopped" : "no local cluster was running");
+  say(running ? "local cluster stopped" : "no local cluster was running");
+}
+
+/** GET /readyz as the admin of the kubeconfig: true only for 200. */
+async function apiserverReady(kubeconfigPath: string, server: string): Promise<boolean> {
+  try {
+    const config = new KubeConfig();
+    config.loadFromFile(kubeconfigPath);
+    const ca = Buffer.from(config.getCurrentCluster()?.caData ?? "", "base64").toString();
+    const token = config.getCurrentUser()?.token ?? "";
+    return (await httpGet(`${server}/readyz`, { ca, token })).status === 200;
+  } catch {
+    return false;
+  }
+}
+
+function printComponents(state: ClusterState): boolean {
+  say("COMPONENT                 PID      PORT   STATE    LOG");
+  let allRunning = true;
+  for (const c of state.components ?? []) {
+    const running = isOurs(c.pid, state.workDir);
+    allRunning &&= running;
+    const cells = [c.component.padEnd(25), String(c.pid).padEnd(8), String(c.port).padEnd(6)];
+    say(`${cells.join(" ")} ${(running ? "running" : "DEAD").padEnd(8)} ${c.logFile}`);
+  }
+  return allRunning;
 }
 
 async function status(): Promise<number> {
   const state = readState(backgroundPaths().stateFile);
-  if (!state || !isAlive(state.pid)) {
+  if (!supervisorRunning(state)) {
     say("no local cluster is running (start one with `npm run cluster -- up`)");
     return 1;
   }
-  const ca = readFileSync(`${state.workDir}/certs/kube-apiserver/apiserver.crt`, "utf8");
-  const readyz = await httpGet(`${state.server}/readyz`, { ca }).catch(() => undefined);
-  // An unauthenticated request that gets 401 still proves the server answers.
-  const answering = readyz !== undefined;
-  say(`server      ${state.server} (${answering ? "answering" : "NOT answering"})`);
+  if (state.phase === "starting" || !state.server || !state.kubeconfig) {
+    say(`the local cluster is starting (supervisor pid ${state.pid}, log ${state.supervisorLog})`);
+    return 1;
+  }
+  const ready = await apiserverReady(state.kubeconfig, state.server);
+  say(`server      ${state.server} (${ready ? "ready" : "NOT ready"})`);
   say(`started     ${state.startedAt}`);
   say(`supervisor  pid ${state.pid}, log ${state.supervisorLog}`);
   say("");
-  say("COMPONENT                 PID      PORT   STATE    LOG");
-  for (const c of state.components) {
-    const alive = isAlive(c.pid) ? "running" : "DEAD";
-    say(
-      `${c.component.padEnd(25)} ${String(c.pid).padEnd(8)} ${String(c.port).padEnd(6)} ${alive.padEnd(8)} ${c.logFile}`,
-    );
-  }
+  const allRunning = printComponents(state);
   say("");
   say(exportLine(state.kubeconfig));
-  const healthy = answering && state.components.every((c) => isAlive(c.pid));
-  return healthy ? 0 : 1;
+  return ready && allRunning ? 0 : 1;
 }
 
 async function build(): Promise<void> {

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cacheRoot, cachedBinaryPath, type Env } from "./assets.ts";
 import { runCommand, tail } from "./command.ts";
+import { cleanupOnExit } from "./cleanup-on-exit.ts";
 import { BINARIES, type BinaryKey, type BinarySpec } from "./components.ts";
 import { LocalClusterError } from "./errors.ts";
 
@@ -105,6 +106,9 @@ async function buildGroup(specs: readonly BinarySpec[], env: Env, progress: Prog
   const root = cacheRoot(env);
   mkdirSync(root, { recursive: true });
   const outDir = mkdtempSync(join(root, "build-"));
+  const forgetOutDir = cleanupOnExit(() => {
+    rmSync(outDir, { recursive: true, force: true });
+  });
   try {
     // One binary: -o names the file. Several: -o names a folder, files named by package.
     const output = specs.length === 1 ? join(outDir, first.name) : `${outDir}/`;
@@ -129,6 +133,7 @@ async function buildGroup(specs: readonly BinarySpec[], env: Env, progress: Prog
     progress(`built ${label} into ${join(root, "bin")}`);
   } finally {
     rmSync(outDir, { recursive: true, force: true });
+    forgetOutDir();
   }
 }
 

@@ -3,6 +3,7 @@
  * toolchain steps of the build; long-running components use process.ts instead.
  */
 import { spawn } from "node:child_process";
+import { cleanupOnExit } from "./cleanup-on-exit.ts";
 import { LocalClusterError } from "./errors.ts";
 
 export interface CommandResult {
@@ -41,6 +42,8 @@ export function runCommand(
       env: options.env ?? process.env,
       stdio: ["ignore", "pipe", "pipe"],
     });
+    // If we are interrupted, the command (a long `go build`, say) must not run on alone.
+    const unregister = cleanupOnExit(() => child.kill("SIGKILL"));
     let stdout = "";
     let stderr = "";
     const feedLines = options.onStderrLine ? splitLines(options.onStderrLine) : undefined;
@@ -50,11 +53,13 @@ export function runCommand(
       feedLines?.(chunk);
     });
     child.on("error", (error: NodeJS.ErrnoException) => {
+      unregister();
       if (error.code === "ENOENT") {
         reject(new LocalClusterError(`${program} was not found on PATH`, options.missingHint));
       } else reject(error);
     });
     child.on("close", (code) => {
+      unregister();
       resolve({ code: code ?? -1, stdout, stderr });
     });
   });

@@ -79,6 +79,7 @@ function prepareFolders(layout: Layout): void {
   }
   mkdirSync(layout.controllerManagerCerts, { recursive: true });
   mkdirSync(layout.schedulerCerts, { recursive: true });
+  writeFileSync(layout.owner, `${process.pid}\n`);
 }
 
 function writeCredentials(layout: Layout, identities: Identities): void {
@@ -96,6 +97,9 @@ export class LocalControlPlane {
   private readonly processes: ManagedProcess[] = [];
   private readonly unregisterCleanup: () => void;
   private caPem = "";
+  /** stop() has begun (graceful, in order); killNow() may still cut it short. */
+  private stopping = false;
+  /** Everything is gone: nothing left to stop or kill. */
   private stopped = false;
   /** Milliseconds from the start of boot until each milestone; read by the benchmarks. */
   readonly timings: Partial<Record<"etcd" | "apiserver" | "controllers" | "nodes", number>> = {};
@@ -186,28 +190,30 @@ export class LocalControlPlane {
     progress(`kube-apiserver ready at ${this.server} (${mark("apiserver")})`);
 
     this.writeKubeconfigs();
-    const controllers = [
-      this.launch(
-        "kube-controller-manager",
-        binaries.kubeControllerManager,
-        args.controllerManagerArgs(layout, ports),
-      ),
-      this.launch("kube-scheduler", binaries.kubeScheduler, args.schedulerArgs(layout, ports)),
-      this.launch("kwok", binaries.kwok, args.kwokArgs(layout, ports, KWOK_NODE_LABEL)),
-    ];
-    const probes = [
-      () => this.secureHealthz(ports.controllerManager),
-      () => this.secureHealthz(ports.scheduler),
-      () => this.kwokHealthy(),
-    ];
-    await Promise.all(
-      controllers.map((p, i) =>
-        waitUntilHealthy(p, probes[i] ?? (() => Promise.resolve(false)), timeoutMs),
-      ),
+    const { kubeControllerManager, kubeScheduler } = binaries;
+    const controllerManager = this.launch(
+      "kube-controller-manager",
+      kubeControllerManager,
+      args.controllerManagerArgs(layout, ports),
     );
+    const scheduler = this.launch(
+      "kube-scheduler",
+      kubeScheduler,
+      args.schedulerArgs(layout, ports),
+    );
+    const kwok = this.launch("kwok", binaries.kwok, args.kwokArgs(layout, ports, KWOK_NODE_LABEL));
+    await Promise.all([
+      waitUntilHealthy(
+        controllerManager,
+        () => this.secureHealthz(ports.controllerManager),
+        timeoutMs,
+      ),
+      waitUntilHealthy(scheduler, () => this.secureHealthz(ports.scheduler), timeoutMs),
+      waitUntilHealthy(kwok, () => this.kwokHealthy(), timeoutMs),
+    ]);
     progress(`kube-controller-manager, kube-scheduler and kwok healthy (${mark("controllers")})`);
 
-    await createReadyNodes(this.adminConfig(), options.nodes ?? 1, timeoutMs);
+    await createReadyNodes(this.adminConfig(), options.nodes ?? 1, kwok, timeoutMs);
     progress(`${options.nodes ?? 1} KWOK node(s) Ready (${mark("nodes")})`);
   }
 
@@ -271,10 +277,11 @@ export class LocalControlPlane {
 
   /** Stops every component (reverse start order) and removes the work folder. */
   async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
+    if (this.stopping || this.stopped) return;
+    this.stopping = true;
     for (const process of [...this.processes].reverse()) await process.stop();
     rmSync(this.layout.root, { recursive: true, force: true });
+    this.stopped = true;
     this.unregisterCleanup();
   }
 

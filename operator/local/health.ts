@@ -26,13 +26,14 @@ export async function waitUntilHealthy(
   process: ManagedProcess,
   probe: () => Promise<boolean>,
   timeoutMs: number,
+  goal = "become healthy",
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (!process.running) {
       const log = logTail(process.logFile);
       throw new LocalClusterError(
-        `${process.component} ${process.describeExit()} before it became healthy (log: ${process.logFile}):\n${log}`,
+        `${process.component} ${process.describeExit()} before it could ${goal} (log: ${process.logFile}):\n${log}`,
         hintFor(process.component, log),
       );
     }
@@ -41,7 +42,7 @@ export async function waitUntilHealthy(
     if (Date.now() > deadline) {
       const log = logTail(process.logFile);
       throw new LocalClusterError(
-        `${process.component} did not become healthy within ${timeoutMs / 1000}s (log: ${process.logFile}):\n${log}`,
+        `${process.component} did not ${goal} within ${timeoutMs / 1000}s (log: ${process.logFile}):\n${log}`,
         hintFor(process.component, log),
       );
     }

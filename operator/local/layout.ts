@@ -32,6 +32,8 @@ export interface Layout {
   readonly kwokConfig: string;
   /** Process-group ids of running components, read by the watchdog. */
   readonly pids: string;
+  /** The pid of the process that owns this cluster; the watchdog reaps only for it. */
+  readonly owner: string;
 }
 
 export function layoutOf(root: string): Layout {
@@ -53,6 +55,7 @@ export function layoutOf(root: string): Layout {
     kwokKubeconfig: join(root, "kwok.kubeconfig"),
     kwokConfig: join(root, "kwok.yaml"),
     pids: join(root, "pids"),
+    owner: join(root, "owner"),
   };
 }
 

@@ -3,9 +3,9 @@
  * no taints, so workloads schedule onto them without tolerations, as on a real cluster.
  */
 import { CoreV1Api, type KubeConfig, type V1Node } from "@kubernetes/client-node";
-import { setTimeout as sleep } from "node:timers/promises";
-import { LocalClusterError } from "./errors.ts";
+import { waitUntilHealthy } from "./health.ts";
 import { KWOK_NODE_LABEL } from "./kwok-stages.ts";
+import type { ManagedProcess } from "./process.ts";
 
 export function kwokNode(name: string): V1Node {
   return {
@@ -34,27 +34,19 @@ function isReady(node: V1Node): boolean {
   return node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 }
 
+/** Creates the nodes and waits until KWOK has made each Ready; fails fast if KWOK dies. */
 export async function createReadyNodes(
   config: KubeConfig,
   count: number,
+  kwok: ManagedProcess,
   timeoutMs: number,
 ): Promise<void> {
   const core = config.makeApiClient(CoreV1Api);
   const names = nodeNames(count);
   await Promise.all(names.map((name) => core.createNode({ body: kwokNode(name) })));
-  const deadline = Date.now() + timeoutMs;
-  const pending = new Set(names);
-  while (pending.size > 0) {
-    for (const name of [...pending]) {
-      if (isReady(await core.readNode({ name }))) pending.delete(name);
-    }
-    if (pending.size === 0) return;
-    if (Date.now() > deadline) {
-      throw new LocalClusterError(
-        `KWOK did not mark node(s) ${[...pending].join(", ")} Ready within ${timeoutMs / 1000}s`,
-        "read the kwok log in the cluster's logs folder",
-      );
-    }
-    await sleep(100);
-  }
+  const allReady = async () => {
+    const nodes = await Promise.all(names.map((name) => core.readNode({ name })));
+    return nodes.every(isReady);
+  };
+  await waitUntilHealthy(kwok, allReady, timeoutMs, `make ${names.join(", ")} Ready`);
 }

@@ -63,11 +63,6 @@ export class ManagedProcess {
       : `exited with code ${this.exit.code ?? "unknown"}`;
   }
 
-  /** Resolves when the process has exited. */
-  whenExited(): Promise<void> {
-    return this.exited;
-  }
-
   /** SIGTERM, then SIGKILL after the grace period. */
   async stop(graceMs = 5000): Promise<void> {
     if (!this.running) return;
@@ -85,6 +80,8 @@ export class ManagedProcess {
   }
 
   private signal(signal: NodeJS.Signals): void {
+    // pid -1 means the spawn failed; kill(-(-1)) would signal init.
+    if (this.pid <= 0) return;
     try {
       // Negative pid: the whole process group, in case a component spawned helpers.
       process.kill(-this.pid, signal);

@@ -60,6 +60,7 @@ describe("MeshConfig CRD", () => {
       for (const [key, child] of Object.entries<Schema>(node.properties ?? {}))
         walk(child, `${path}.${key}`);
       if (node.items) walk(node.items, `${path}[*]`);
+      if (node.additionalProperties) walk(node.additionalProperties, `${path}.*`);
     };
     walk(spec, "spec");
     walk(root.properties.status, "status");
