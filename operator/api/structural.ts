@@ -65,9 +65,8 @@ function intOrString(node: Schema): void {
 function keyLengthRule(node: Schema): void {
   const names = node.propertyNames;
   if (!isSchema(names) || typeof names.maxLength !== "number") return;
-  const rules = Array.isArray(node["x-kubernetes-validations"])
-    ? node["x-kubernetes-validations"]
-    : [];
+  const existing = node["x-kubernetes-validations"];
+  const rules: unknown[] = Array.isArray(existing) ? existing : [];
   node["x-kubernetes-validations"] = [
     ...rules,
     {

@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { locateBinary } from "../../operator/local/assets.ts";
 import { BINARIES } from "../../operator/local/components.ts";
+import { processesMentioning } from "../processes.ts";
 import { scratchDir } from "../scratch.ts";
 
 const MAIN = new URL("../../operator/cli/main.ts", import.meta.url).pathname;
@@ -100,6 +101,7 @@ describe("meshkeeper cluster", () => {
     expect(up.stderr).toContain("full log:");
     expect(existsSync(join(stateDir, "cluster"))).toBe(false);
     expect(existsSync(join(stateDir, "state.json"))).toBe(false);
+    expect(processesMentioning(join(stateDir, "cluster"))).toEqual([]);
   });
 
   it("rejects bad arguments before starting anything", async () => {

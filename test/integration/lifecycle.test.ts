@@ -3,7 +3,7 @@
  * message and no leftover process or folder, and so does every way its owner can end.
  */
 import { spawn } from "node:child_process";
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { once } from "node:events";
@@ -11,24 +11,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { LocalControlPlane } from "../../operator/local/control-plane.ts";
 import { LocalClusterError } from "../../operator/local/errors.ts";
+import { processesMentioning } from "../processes.ts";
 import { scratchDir } from "../scratch.ts";
 
 const HOLD_CLUSTER = new URL("../fixtures/hold-cluster.ts", import.meta.url).pathname;
-
-/** Pids of live processes whose command line mentions the folder (our components do). */
-function processesMentioning(folder: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
-      if (cmdline.includes(folder) && !cmdline.includes("hold-cluster")) pids.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return pids;
-}
 
 async function expectNothingLeft(folder: string, withinMs = 5000): Promise<void> {
   const deadline = Date.now() + withinMs;
@@ -88,6 +74,22 @@ describe("local control plane lifecycle", () => {
     await expectNothingLeft(workDir);
   });
 
+  it("gives up on a component that never becomes healthy, naming it and its timeout", async () => {
+    const fake = join(scratchDir("hang"), "kube-apiserver");
+    writeFileSync(fake, "#!/bin/sh\necho 'waiting forever'\nexec sleep 600\n");
+    chmodSync(fake, 0o755);
+    const workDir = newWorkDir();
+    const start = LocalControlPlane.start({
+      workDir,
+      componentTimeoutMs: 1500,
+      env: { ...process.env, TEST_ASSET_KUBE_APISERVER: fake },
+    });
+    const error: unknown = await start.catch((e: unknown) => e);
+    expect((error as Error).message).toContain("kube-apiserver did not become healthy within 1.5s");
+    expect((error as Error).message).toContain("waiting forever");
+    await expectNothingLeft(workDir);
+  });
+
   it("stop() ends every component and removes the work folder", async () => {
     const workDir = newWorkDir();
     const plane = await LocalControlPlane.start({ workDir });
@@ -109,15 +111,20 @@ describe("local control plane lifecycle", () => {
       const owner = spawn(process.execPath, [HOLD_CLUSTER, workDir], {
         stdio: ["ignore", "pipe", "inherit"],
       });
-      let output = "";
-      owner.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
-      while (!output.includes("ready")) {
-        if (owner.exitCode !== null) throw new Error(`hold-cluster exited early: ${output}`);
-        await sleep(100);
+      try {
+        let output = "";
+        owner.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+        while (!output.includes("ready")) {
+          if (owner.exitCode !== null) throw new Error(`hold-cluster exited early: ${output}`);
+          await sleep(100);
+        }
+        expect(processesMentioning(workDir).length).toBeGreaterThanOrEqual(5);
+        owner.kill(signal);
+        await once(owner, "exit");
+      } finally {
+        // A failed assertion above must not leave a whole control plane running.
+        if (owner.exitCode === null && owner.signalCode === null) owner.kill("SIGKILL");
       }
-      expect(processesMentioning(workDir).length).toBeGreaterThanOrEqual(5);
-      owner.kill(signal);
-      await once(owner, "exit");
       // SIGKILL gives the owner no chance to clean up: the watchdog (polling every 0.5 s) does.
       await expectNothingLeft(workDir, 5000);
     });

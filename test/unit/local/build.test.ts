@@ -1,3 +1,4 @@
+import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildBinaries, linkerFlags, parseGoVersion } from "../../../operator/local/build.ts";
@@ -39,6 +40,38 @@ describe("binary build", () => {
     };
     await expect(buildBinaries(["kwok"], env, quiet)).rejects.toThrow(
       /downloading the Go modules of .*tools\/kwok failed[\s\S]*GOPROXY=off/,
+    );
+  });
+});
+
+/** A stand-in `go` on PATH that answers each subcommand as told. */
+function fakeGo(script: string): NodeJS.ProcessEnv {
+  const bin = scratchDir("fake-go");
+  writeFileSync(join(bin, "go"), `#!/bin/sh\n${script}\n`);
+  chmodSync(join(bin, "go"), 0o755);
+  return { PATH: `${bin}:/usr/bin:/bin`, MESHKEEPER_CACHE_DIR: scratchDir("b") };
+}
+
+describe("binary build failures", () => {
+  it("says clearly when Go is too old", async () => {
+    const env = fakeGo('echo "go version go1.20.1 linux/amd64"');
+    await expect(buildBinaries(["kwok"], env, quiet)).rejects.toThrow(
+      "Go 1.26 or newer is needed to build the control plane, found: go version go1.20.1 linux/amd64",
+    );
+  });
+
+  it("quotes the compiler when the build fails", async () => {
+    const env = fakeGo(
+      [
+        'case "$1" in',
+        '  version) echo "go version go1.26.8 linux/amd64";;',
+        "  mod|list) exit 0;;",
+        '  build) echo "cmd/kwok/main.go:3:1: syntax error: unexpected }" >&2; exit 2;;',
+        "esac",
+      ].join("\n"),
+    );
+    await expect(buildBinaries(["kwok"], env, quiet)).rejects.toThrow(
+      /building kwok v0\.8\.0 failed \(go build exited 2\):\ncmd\/kwok\/main\.go:3:1: syntax error/,
     );
   });
 });
