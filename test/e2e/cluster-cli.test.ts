@@ -2,8 +2,9 @@
  * `meshkeeper cluster up|status|down` as a person runs it: a background cluster that a
  * stock kubectl talks to through the printed KUBECONFIG line, and clean errors and exits.
  */
-import { execFile } from "node:child_process";
-import { chmodSync, existsSync, writeFileSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { once } from "node:events";
 import { join } from "node:path";
@@ -11,6 +12,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { locateBinary } from "../../operator/local/assets.ts";
 import { BINARIES } from "../../operator/local/components.ts";
+import { isAlive } from "../../operator/local/pids.ts";
 import { processesMentioning } from "../processes.ts";
 import { scratchDir } from "../scratch.ts";
 
@@ -32,6 +34,14 @@ async function meshkeeperWith(runEnv: NodeJS.ProcessEnv, ...args: string[]): Pro
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
     return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+async function until(condition: () => boolean, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${condition.toString()}`);
+    await sleep(100);
   }
 }
 
@@ -95,14 +105,30 @@ describe("meshkeeper cluster", () => {
     const up = await meshkeeperWith({ ...env, TEST_ASSET_KUBE_APISERVER: fake }, "cluster", "up");
     expect(up.code).toBe(1);
     expect(up.stderr).toContain(
-      "error: kube-apiserver exited with code 3 before it became healthy",
+      "error: kube-apiserver exited with code 3 before it could become healthy",
     );
     expect(up.stderr).toContain("fake apiserver: bad flag");
     expect(up.stderr).toContain("full log:");
     expect(existsSync(join(stateDir, "cluster"))).toBe(false);
     expect(existsSync(join(stateDir, "state.json"))).toBe(false);
-    expect(processesMentioning(join(stateDir, "cluster"))).toEqual([]);
+    // The watchdog notices the folder is gone within its 0.5 s poll.
+    await until(() => processesMentioning(join(stateDir, "cluster")).length === 0);
   });
+
+  for (const stopper of ["Ctrl-C on up", "down"] as const) {
+    it(`stops a cluster that is still starting, on ${stopper}`, async () => {
+      const up = spawn(process.execPath, [MAIN, "cluster", "up"], { env, stdio: "ignore" });
+      const stateFile = join(stateDir, "state.json");
+      await until(() => existsSync(stateFile));
+      const { pid } = JSON.parse(readFileSync(stateFile, "utf8")) as { pid: number };
+      if (stopper === "down")
+        expect((await meshkeeper("cluster", "down")).stdout).toContain("stopped");
+      else up.kill("SIGINT");
+      await until(() => !isAlive(pid) && !existsSync(stateFile));
+      await until(() => processesMentioning(join(stateDir, "cluster")).length === 0);
+      if (up.exitCode === null) up.kill("SIGKILL");
+    });
+  }
 
   it("rejects bad arguments before starting anything", async () => {
     const bad = await meshkeeper("cluster", "up", "--nodes", "zero");

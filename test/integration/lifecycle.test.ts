@@ -67,7 +67,7 @@ describe("local control plane lifecycle", () => {
     const error: unknown = await start.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LocalClusterError);
     const message = (error as Error).message;
-    expect(message).toContain("kube-apiserver exited with code 3 before it became healthy");
+    expect(message).toContain("kube-apiserver exited with code 3 before it could become healthy");
     expect(message).toContain(join(workDir, "logs", "kube-apiserver.log"));
     expect(message).toContain("fake apiserver: cannot start");
     // etcd had started; it must be gone too.
