@@ -6,6 +6,7 @@
 import { LocalClusterError } from "../local/errors.ts";
 import { clusterCommand } from "./cluster.ts";
 import { crdsCommand } from "./crds.ts";
+import { RenderInputError, renderCommand } from "./render.ts";
 
 const USAGE = `usage: meshkeeper <command>
 
@@ -15,6 +16,7 @@ commands:
   cluster status                      show its components and the KUBECONFIG line
   cluster build                       build the control-plane binaries into the cache
   crds [-o DIR]                       print the generated CRDs, or write them into DIR
+  render -f FILE [-o DIR]             print the objects a MeshConfig renders to (offline)
   demo                                run the local demo
   version                             print versions`;
 
@@ -25,6 +27,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return clusterCommand(rest);
     case "crds":
       return crdsCommand(rest);
+    case "render":
+      return renderCommand(rest);
     case "demo":
       return demo();
     case "version":
@@ -46,6 +50,7 @@ async function demo(): Promise<number> {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  console.error(error instanceof LocalClusterError ? `error: ${error.message}` : error);
+  const known = error instanceof LocalClusterError || error instanceof RenderInputError;
+  console.error(known ? `error: ${error.message}` : error);
   process.exitCode = 1;
 }

@@ -1,0 +1,74 @@
+/**
+ * `meshkeeper render -f meshconfig.yaml [-o DIR]`: the objects the operator would apply,
+ * offline. Prints multi-document YAML, or writes one file per object into DIR. A bad file
+ * gets one clear error per problem, with the field path.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { parseDocument, stringify } from "yaml";
+import { validateMeshConfig } from "../api/validate.ts";
+import { render, type RenderedObject } from "../render/render.ts";
+
+export class RenderInputError extends Error {
+  override name = "RenderInputError";
+}
+
+function readMeshConfig(file: string): unknown {
+  if (!existsSync(file)) throw new RenderInputError(`${file}: no such file`);
+  const doc = parseDocument(readFileSync(file, "utf8"));
+  const [first] = doc.errors;
+  if (first) throw new RenderInputError(`${file}: not valid YAML: ${first.message}`);
+  return doc.toJS();
+}
+
+export function renderFile(file: string): RenderedObject[] {
+  const object = readMeshConfig(file) as {
+    kind?: unknown;
+    metadata?: { name?: string };
+    spec?: unknown;
+  };
+  if (object?.kind !== "MeshConfig") throw new RenderInputError(`${file}: kind must be MeshConfig`);
+  const validation = validateMeshConfig(object);
+  if (!validation.ok) {
+    throw new RenderInputError(
+      validation.problems.map((p) => `${file}: ${p.path}: ${p.message}`).join("\n"),
+    );
+  }
+  try {
+    return render(validation.spec);
+  } catch (error) {
+    throw new RenderInputError(`${file}: spec.version: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+export function toYaml(object: unknown): string {
+  return stringify(object, { lineWidth: 0 });
+}
+
+/** A file name that sorts in apply order and says what is inside. */
+export function fileNameOf(index: number, { component, object }: RenderedObject): string {
+  const where = object.metadata.namespace ? `${object.metadata.namespace}-` : "";
+  return `${String(index).padStart(3, "0")}-${component}-${object.kind.toLowerCase()}-${where}${object.metadata.name}.yaml`;
+}
+
+export function renderCommand(argv: readonly string[]): number {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { file: { type: "string", short: "f" }, output: { type: "string", short: "o" } },
+  });
+  if (values.file === undefined) throw new RenderInputError("render needs -f <meshconfig.yaml>");
+  const objects = renderFile(values.file);
+  if (values.output === undefined) {
+    process.stdout.write(objects.map((o) => `---\n${toYaml(o.object)}`).join(""));
+    return 0;
+  }
+  mkdirSync(values.output, { recursive: true });
+  objects.forEach((o, index) => {
+    writeFileSync(join(values.output ?? ".", fileNameOf(index, o)), toYaml(o.object));
+  });
+  console.error(`wrote ${objects.length} objects into ${values.output}`);
+  return 0;
+}

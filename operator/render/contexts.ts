@@ -1,0 +1,115 @@
+/**
+ * The values each component's templates see: the EffectiveConfig plus the few things
+ * derived for display (label sets, argument lists, YAML text). Every key is always present
+ * (null when unused) because the engine is strict about missing keys.
+ */
+import { stringify } from "yaml";
+import type { EffectiveConfig } from "./effective-config.ts";
+import type { ResolvedGateway } from "./resolve-gateway.ts";
+
+type Expression = { key: string; operator: string; values?: string[] };
+
+function injectionWebhooks(mesh: EffectiveConfig) {
+  const rev = mesh.revisionLabel;
+  const notDisabled: Expression = {
+    key: "sidecar.istio.io/inject",
+    operator: "NotIn",
+    values: ["false"],
+  };
+  const noInjectionLabel: Expression = { key: "istio-injection", operator: "DoesNotExist" };
+  const noRevLabel: Expression = { key: "istio.io/rev", operator: "DoesNotExist" };
+  const webhooks = [
+    {
+      name: "rev.namespace.sidecar-injector.istio.io",
+      namespaceSelector: [{ key: "istio.io/rev", operator: "In", values: [rev] }, noInjectionLabel],
+      objectSelector: [notDisabled],
+    },
+    {
+      name: "rev.object.sidecar-injector.istio.io",
+      namespaceSelector: [noRevLabel, noInjectionLabel],
+      objectSelector: [notDisabled, { key: "istio.io/rev", operator: "In", values: [rev] }],
+    },
+  ];
+  if (mesh.revision) return webhooks;
+  // Only the default revision answers to istio-injection=enabled and unrevisioned pods.
+  return [
+    ...webhooks,
+    {
+      name: "namespace.sidecar-injector.istio.io",
+      namespaceSelector: [{ key: "istio-injection", operator: "In", values: ["enabled"] }],
+      objectSelector: [notDisabled],
+    },
+    {
+      name: "object.sidecar-injector.istio.io",
+      namespaceSelector: [noInjectionLabel, noRevLabel],
+      objectSelector: [
+        { key: "sidecar.istio.io/inject", operator: "In", values: ["true"] },
+        noRevLabel,
+      ],
+    },
+  ];
+}
+
+function istiodLabels(mesh: EffectiveConfig) {
+  return { app: "istiod", istio: "istiod", "istio.io/rev": mesh.revisionLabel };
+}
+
+export function istiodContext(mesh: EffectiveConfig) {
+  const cp = mesh.spec.controlPlane;
+  const replicasFloor = cp.autoscaling.enabled ? cp.autoscaling.minReplicas : cp.replicas;
+  return {
+    mesh,
+    istiodLabels: istiodLabels(mesh),
+    readerLabels: { app: "istio-reader", "istio.io/rev": mesh.revisionLabel },
+    meshYaml: stringify(mesh.meshConfig, { lineWidth: 0 }),
+    istiodArgs: [
+      "discovery",
+      "--monitoringAddr=:15014",
+      `--log_output_level=default:${cp.logLevel}`,
+      "--domain",
+      "cluster.local",
+      "--keepaliveMaxServerConnectionAge",
+      "30m",
+    ],
+    trustedNodeAccounts: `${mesh.namespace}/ztunnel`,
+    nodeSelector: cp.nodeSelector ?? {},
+    // Istio's CNI taints nodes until its agent runs; istiod must not wait for that.
+    tolerations: [{ key: "cni.istio.io/not-ready", operator: "Exists" }, ...(cp.tolerations ?? [])],
+    affinity: cp.affinity ?? null,
+    istiodDisruptionBudget: replicasFloor > 1,
+  };
+}
+
+export function injectorContext(mesh: EffectiveConfig) {
+  return { mesh, istiodLabels: istiodLabels(mesh), injectionWebhooks: injectionWebhooks(mesh) };
+}
+
+export function gatewayContext(mesh: EffectiveConfig, gateway: ResolvedGateway) {
+  const floor = gateway.autoscaling.enabled ? gateway.autoscaling.minReplicas : gateway.replicas;
+  return {
+    mesh,
+    gateway,
+    gatewayLabels: { ...gateway.selector, "istio.io/rev": mesh.revisionLabel },
+    gatewayReplicasInSpec: !gateway.autoscaling.enabled,
+    gatewayDisruptionBudget: floor > 1,
+  };
+}
+
+export function policiesContext(mesh: EffectiveConfig) {
+  const { accessLogging, tracing } = mesh.spec.telemetry;
+  return {
+    mesh,
+    policyLabels: { "istio.io/rev": mesh.revisionLabel },
+    denyAll: mesh.spec.security.authorization === "DenyAll",
+    gateways: mesh.gateways.map((g) => ({ ...g, policyName: `meshkeeper-allow-${g.name}` })),
+    telemetryEnabled: accessLogging || tracing !== undefined,
+    tracing: tracing
+      ? { provider: "meshkeeper-tracing", samplingPercent: tracing.samplingPercent }
+      : null,
+  };
+}
+
+export function namespacesContext(mesh: EffectiveConfig) {
+  const namespaces = [mesh.namespace, ...mesh.gateways.map((g) => g.namespace)];
+  return { namespaces: [...new Set(namespaces)] };
+}

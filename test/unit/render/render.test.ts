@@ -1,0 +1,134 @@
+import fc from "fast-check";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { validateSpec } from "../../../operator/api/validate.ts";
+import type {
+  MeshConfigSpec,
+  MeshConfigSpecInput,
+} from "../../../operator/api/mesh-config-spec.ts";
+import { renderFile, toYaml } from "../../../operator/cli/render.ts";
+import { UnsupportedVersionError } from "../../../operator/render/istio-versions.ts";
+import { COMPONENT_LABEL, MESH_LABEL, render } from "../../../operator/render/render.ts";
+
+const SAMPLES = new URL("../../../config/samples/", import.meta.url);
+const GOLDEN = new URL("../../fixtures/golden/", import.meta.url);
+const samples = readdirSync(SAMPLES).filter((f) => f.endsWith(".yaml"));
+
+function spec(input: MeshConfigSpecInput): MeshConfigSpec {
+  const result = validateSpec(input);
+  if (!result.ok) throw new Error(JSON.stringify(result.problems));
+  return result.spec;
+}
+
+const identity = (objects: ReturnType<typeof render>) =>
+  objects.map(({ object: o }) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`);
+
+describe("golden renders", () => {
+  for (const file of samples) {
+    it(`renders ${file} exactly as reviewed (UPDATE_GOLDEN=1 rewrites)`, () => {
+      const text = renderFile(new URL(file, SAMPLES).pathname)
+        .map((o) => `---\n${toYaml(o.object)}`)
+        .join("");
+      const golden = new URL(file, GOLDEN);
+      if (process.env.UPDATE_GOLDEN === "1") writeFileSync(golden, text);
+      expect(text).toBe(readFileSync(golden, "utf8"));
+    });
+  }
+});
+
+describe("render", () => {
+  const production = spec({
+    version: "1.30.5",
+    controlPlane: { autoscaling: { enabled: false }, replicas: 3 },
+    gateways: [
+      {
+        name: "istio-ingressgateway",
+        namespace: "istio-ingress",
+        type: "ingress",
+        autoscaling: { minReplicas: 8 },
+      },
+    ],
+    security: { authorization: "DenyAll" },
+  });
+
+  it("is deterministic", () => {
+    expect(toYaml(render(production))).toBe(toYaml(render(production)));
+  });
+
+  it("marks every object as ours, by component, with unique names", () => {
+    const objects = render(production);
+    for (const { component, object } of objects) {
+      expect(object.metadata.labels).toMatchObject({
+        "app.kubernetes.io/managed-by": "meshkeeper",
+        [COMPONENT_LABEL]: component,
+        [MESH_LABEL]: "default",
+      });
+    }
+    expect(new Set(identity(objects)).size).toBe(objects.length);
+  });
+
+  it("leaves replicas to the autoscaler when autoscaling is on, and sets them when off", () => {
+    const deployments = render(production).filter((o) => o.object.kind === "Deployment");
+    const istiod = deployments.find((o) => o.object.metadata.name === "istiod")?.object.spec as {
+      replicas?: number;
+    };
+    const gateway = deployments.find((o) => o.component === "gateway")?.object.spec as {
+      replicas?: number;
+    };
+    expect(istiod.replicas).toBe(3);
+    expect(gateway.replicas).toBeUndefined();
+    const hpa = render(production).find((o) => o.object.kind === "HorizontalPodAutoscaler")?.object
+      .spec;
+    // A gateway minimum above the default maximum raises the maximum with it.
+    expect(hpa).toMatchObject({ minReplicas: 8, maxReplicas: 8 });
+  });
+
+  it("suffixes names with the revision and labels with it", () => {
+    const names = identity(render(spec({ version: "1.31.1", revision: "canary" })));
+    expect(names).toContain("Deployment/istio-system/istiod-canary");
+    expect(names).toContain("ConfigMap/istio-system/istio-canary");
+    expect(names).toContain("ClusterRole//istiod-clusterrole-canary-istio-system");
+    expect(names).toContain("MutatingWebhookConfiguration//istio-sidecar-injector-canary");
+    expect(names).toContain("ValidatingWebhookConfiguration//istio-validator-canary-istio-system");
+  });
+
+  it("refuses a version it does not know, naming what it supports", () => {
+    expect(() => render(spec({ version: "1.12.0" }))).toThrow(UnsupportedVersionError);
+    expect(() => render(spec({ version: "1.30.99" }))).toThrow(/1\.29\.x, 1\.30\.x, 1\.31\.x/);
+  });
+
+  it("renders the same objects whatever the strings a user writes", () => {
+    const baseline = identity(render(production));
+    fc.assert(
+      fc.property(
+        fc.string({ unit: "binary" }),
+        fc.string({ maxLength: 63 }),
+        fc.string(),
+        (text, short, key) => {
+          const fuzzed = spec({
+            version: "1.30.5",
+            controlPlane: {
+              autoscaling: { enabled: false },
+              replicas: 3,
+              nodeSelector: { zone: text.slice(0, 4096) },
+              tolerations: [{ key: "k", operator: "Equal", value: short, effect: "NoSchedule" }],
+            },
+            meshConfig: { [key || "k"]: text, defaultConfig: { proxyMetadata: { X: text } } },
+            gateways: [
+              {
+                name: "istio-ingressgateway",
+                namespace: "istio-ingress",
+                type: "ingress",
+                autoscaling: { minReplicas: 8 },
+                service: { annotations: { [key.slice(0, 253) || "a"]: text.slice(0, 4096) } },
+              },
+            ],
+            security: { authorization: "DenyAll" },
+          });
+          expect(identity(render(fuzzed))).toEqual(baseline);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
