@@ -23,12 +23,12 @@ function readMeshConfig(file: string): unknown {
 }
 
 export function renderFile(file: string): RenderedObject[] {
-  const object = readMeshConfig(file) as {
-    kind?: unknown;
-    metadata?: { name?: string };
-    spec?: unknown;
-  };
-  if (object?.kind !== "MeshConfig") throw new RenderInputError(`${file}: kind must be MeshConfig`);
+  type Document = { kind?: unknown; metadata?: { name?: string }; spec?: unknown } | null;
+  const object = readMeshConfig(file) as Document;
+  // An empty file parses to null.
+  if (object === null || object.kind !== "MeshConfig") {
+    throw new RenderInputError(`${file}: kind must be MeshConfig`);
+  }
   const validation = validateMeshConfig(object);
   if (!validation.ok) {
     throw new RenderInputError(

@@ -25,32 +25,41 @@ export interface ResolvedGateway {
   };
 }
 
-export function resolveGateway(gateway: GatewaySpec, revision: string): ResolvedGateway {
-  const given = gateway.autoscaling ?? {};
+function resolveAutoscaling(
+  given: NonNullable<GatewaySpec["autoscaling"]>,
+): ResolvedGateway["autoscaling"] {
   const minReplicas = given.minReplicas ?? defaults.AUTOSCALING_DEFAULTS.minReplicas;
-  // An unset maximum never falls below the minimum the user chose.
-  const maxReplicas =
-    given.maxReplicas ?? Math.max(defaults.AUTOSCALING_DEFAULTS.maxReplicas, minReplicas);
-  const selector = { app: gateway.name, istio: gateway.name.replace(/^istio-/, "") };
-  const ports = gateway.service?.ports?.map((p) => ({
+  return {
+    enabled: given.enabled ?? defaults.AUTOSCALING_DEFAULTS.enabled,
+    minReplicas,
+    // An unset maximum never falls below the minimum the user chose.
+    maxReplicas:
+      given.maxReplicas ?? Math.max(defaults.AUTOSCALING_DEFAULTS.maxReplicas, minReplicas),
+    targetCPUUtilization:
+      given.targetCPUUtilization ?? defaults.AUTOSCALING_DEFAULTS.targetCPUUtilization,
+  };
+}
+
+function resolvePorts(gateway: GatewaySpec): readonly defaults.ResolvedPort[] {
+  const ports = gateway.service?.ports;
+  if (!ports) return defaults.GATEWAY_PORTS[gateway.type];
+  return ports.map((p) => ({
     name: p.name,
     port: p.port,
     targetPort: p.targetPort ?? p.port,
     protocol: p.protocol ?? "TCP",
     ...(p.nodePort === undefined ? {} : { nodePort: p.nodePort }),
   }));
+}
+
+export function resolveGateway(gateway: GatewaySpec, revision: string): ResolvedGateway {
+  const selector = { app: gateway.name, istio: gateway.name.replace(/^istio-/, "") };
   return {
     name: gateway.name,
     namespace: gateway.namespace,
     type: gateway.type,
     replicas: gateway.replicas ?? 1,
-    autoscaling: {
-      enabled: given.enabled ?? defaults.AUTOSCALING_DEFAULTS.enabled,
-      minReplicas,
-      maxReplicas,
-      targetCPUUtilization:
-        given.targetCPUUtilization ?? defaults.AUTOSCALING_DEFAULTS.targetCPUUtilization,
-    },
+    autoscaling: resolveAutoscaling(gateway.autoscaling ?? {}),
     resources: gateway.resources ?? defaults.GATEWAY_RESOURCES,
     selector,
     podLabels: {
@@ -60,7 +69,7 @@ export function resolveGateway(gateway: GatewaySpec, revision: string): Resolved
     },
     service: {
       type: gateway.service?.type ?? defaults.GATEWAY_SERVICE_TYPE[gateway.type],
-      ports: ports ?? defaults.GATEWAY_PORTS[gateway.type],
+      ports: resolvePorts(gateway),
       annotations: gateway.service?.annotations ?? {},
     },
   };
