@@ -60,9 +60,20 @@ function boundProblems(node: Schema, inItems: boolean): string[] {
   return problems;
 }
 
-function nodeProblems(node: Schema, path: string, inItems: boolean): string[] {
+export interface LintOptions {
+  /** Apply the project's own size rules; off for schemas we do not author (Istio's). */
+  readonly bounds: boolean;
+}
+
+function nodeProblems(
+  node: Schema,
+  path: string,
+  inItems: boolean,
+  options: LintOptions,
+): string[] {
   const forbidden = FORBIDDEN.filter((key) => key in node).map((key) => `${key} is not allowed`);
-  return [...forbidden, ...typeProblems(node), ...boundProblems(node, inItems)]
+  const bounds = options.bounds ? boundProblems(node, inItems) : [];
+  return [...forbidden, ...typeProblems(node), ...bounds]
     .map((problem) => `${path}: ${problem}`)
     .concat(listMapProblems(node, path));
 }
@@ -78,16 +89,23 @@ function listMapProblems(node: Schema, path: string): string[] {
     .map((key) => `${path}: list-map key ${String(key)} must be required`);
 }
 
-export function lintStructural(node: Schema, path = "", inItems = false): string[] {
-  const problems = nodeProblems(node, path || "<root>", inItems);
+export function lintStructural(
+  node: Schema,
+  path = "",
+  inItems = false,
+  options: LintOptions = { bounds: true },
+): string[] {
+  const problems = nodeProblems(node, path || "<root>", inItems, options);
   if (isSchema(node.properties)) {
     for (const [key, child] of Object.entries(node.properties)) {
-      if (isSchema(child)) problems.push(...lintStructural(child, `${path}.${key}`, inItems));
+      if (isSchema(child))
+        problems.push(...lintStructural(child, `${path}.${key}`, inItems, options));
     }
   }
-  if (isSchema(node.items)) problems.push(...lintStructural(node.items, `${path}[*]`, true));
+  if (isSchema(node.items))
+    problems.push(...lintStructural(node.items, `${path}[*]`, true, options));
   if (isSchema(node.additionalProperties)) {
-    problems.push(...lintStructural(node.additionalProperties, `${path}[*]`, inItems));
+    problems.push(...lintStructural(node.additionalProperties, `${path}[*]`, inItems, options));
   }
   return problems;
 }

@@ -1,12 +1,13 @@
 /**
  * render(spec) -> the ordered Kubernetes objects of the whole mesh. Pure: no cluster, no
  * clock, no randomness, so the same spec always gives the same bytes. Components render in
- * apply order (namespaces, istiod, injector, gateways, policies); the labels that mark an
+ * apply order (namespaces, Istio CRDs, istiod, injector, gateways, policies); the labels that mark an
  * object as ours are added here, in code, so no template can forget them.
  */
 import type { MeshConfigSpec } from "../api/mesh-config-spec.ts";
 import * as contexts from "./contexts.ts";
 import { resolve, type EffectiveConfig } from "./effective-config.ts";
+import { istioCrdObjects } from "./istio-crds.ts";
 import {
   loadComponent,
   renderTemplate,
@@ -14,7 +15,14 @@ import {
   type KubernetesObject,
 } from "./template-engine.ts";
 
-export const COMPONENTS = ["namespaces", "istiod", "injector", "gateway", "policies"] as const;
+export const COMPONENTS = [
+  "namespaces",
+  "base",
+  "istiod",
+  "injector",
+  "gateway",
+  "policies",
+] as const;
 export type Component = (typeof COMPONENTS)[number];
 
 export const MANAGED_BY = { "app.kubernetes.io/managed-by": "meshkeeper" } as const;
@@ -29,7 +37,8 @@ export interface RenderedObject {
 let loaded: ReadonlyMap<Component, CompiledTemplate[]> | undefined;
 
 function templates(): ReadonlyMap<Component, CompiledTemplate[]> {
-  loaded ??= new Map(COMPONENTS.map((c) => [c, loadComponent(c)]));
+  // "base" is Istio's generated CRDs, not templates.
+  loaded ??= new Map(COMPONENTS.filter((c) => c !== "base").map((c) => [c, loadComponent(c)]));
   return loaded;
 }
 
@@ -53,6 +62,7 @@ function withOurLabels({ component, object }: RenderedObject): RenderedObject {
 export function renderEffective(mesh: EffectiveConfig): RenderedObject[] {
   const rendered = [
     ...renderAll("namespaces", contexts.namespacesContext(mesh)),
+    ...istioCrdObjects().map((object) => ({ component: "base" as const, object })),
     ...renderAll("istiod", contexts.istiodContext(mesh)),
     ...renderAll("injector", contexts.injectorContext(mesh)),
     ...mesh.gateways.flatMap((gateway) =>
