@@ -5,6 +5,8 @@
  */
 import { stringify } from "yaml";
 import type { EffectiveConfig } from "./effective-config.ts";
+import { gatewayTemplate, sidecarTemplate } from "./injection-templates.ts";
+import { ISTIO_IMAGES } from "./istio-versions.ts";
 import type { ResolvedGateway } from "./resolve-gateway.ts";
 
 type Expression = { key: string; operator: string; values?: string[] };
@@ -30,15 +32,20 @@ function injectionWebhooks(mesh: EffectiveConfig) {
       objectSelector: [notDisabled, { key: "istio.io/rev", operator: "In", values: [rev] }],
     },
   ];
-  if (mesh.revision) return webhooks;
+  // Without sidecar injection only pods that ask for it (gateways) are injected.
+  const optIn = mesh.spec.sidecarInjector.enabled
+    ? webhooks
+    : webhooks.filter((w) => w.name.includes(".object."));
+  if (mesh.revision) return optIn;
   // Only the default revision answers to istio-injection=enabled and unrevisioned pods.
+  const byNamespace = {
+    name: "namespace.sidecar-injector.istio.io",
+    namespaceSelector: [{ key: "istio-injection", operator: "In", values: ["enabled"] }],
+    objectSelector: [notDisabled],
+  };
   return [
-    ...webhooks,
-    {
-      name: "namespace.sidecar-injector.istio.io",
-      namespaceSelector: [{ key: "istio-injection", operator: "In", values: ["enabled"] }],
-      objectSelector: [notDisabled],
-    },
+    ...optIn,
+    ...(mesh.spec.sidecarInjector.enabled ? [byNamespace] : []),
     {
       name: "object.sidecar-injector.istio.io",
       namespaceSelector: [noInjectionLabel, noRevLabel],
@@ -80,8 +87,60 @@ export function istiodContext(mesh: EffectiveConfig) {
   };
 }
 
+/** What istiod reads from the injector ConfigMap's `values` key. */
+function injectorValues(mesh: EffectiveConfig) {
+  const proxy = mesh.spec.sidecarInjector.proxy;
+  return {
+    global: {
+      hub: mesh.spec.hub,
+      tag: mesh.version,
+      istioNamespace: mesh.namespace,
+      imagePullPolicy: "",
+      imagePullSecrets: [],
+      pilotCertProvider: "istiod",
+      meshID: "",
+      network: "",
+      multiCluster: { clusterName: "Kubernetes" },
+      sds: { token: { aud: "istio-ca" } },
+      logging: { level: "default:info" },
+      proxy: {
+        image: ISTIO_IMAGES.proxy,
+        clusterDomain: "cluster.local",
+        statusPort: 15020,
+        logLevel: proxy.logLevel,
+        componentLogLevel: "misc:error",
+        holdApplicationUntilProxyStarts: proxy.holdApplicationUntilProxyStarts,
+      },
+      proxy_init: { image: ISTIO_IMAGES.proxy },
+    },
+    pilot: { cni: { enabled: false } },
+    revision: mesh.revision,
+    sidecarInjectorWebhook: {
+      rewriteAppHTTPProbe: true,
+      injectedAnnotations: {},
+      defaultTemplates: [],
+      templates: {},
+    },
+  };
+}
+
 export function injectorContext(mesh: EffectiveConfig) {
-  return { mesh, istiodLabels: istiodLabels(mesh), injectionWebhooks: injectionWebhooks(mesh) };
+  const config = {
+    // enabled: inject where the namespace or pod labels ask; disabled: only where a pod insists.
+    policy: mesh.spec.sidecarInjector.enabled ? "enabled" : "disabled",
+    alwaysInjectSelector: [],
+    neverInjectSelector: [],
+    injectedAnnotations: {},
+    defaultTemplates: ["sidecar"],
+    templates: { sidecar: sidecarTemplate(mesh), gateway: gatewayTemplate(mesh) },
+  };
+  return {
+    mesh,
+    istiodLabels: istiodLabels(mesh),
+    injectionWebhooks: injectionWebhooks(mesh),
+    injectorConfig: stringify(config, { lineWidth: 0 }),
+    injectorValues: JSON.stringify(injectorValues(mesh), null, 2),
+  };
 }
 
 export function gatewayContext(mesh: EffectiveConfig, gateway: ResolvedGateway) {
