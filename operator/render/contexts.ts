@@ -67,7 +67,6 @@ export function istiodContext(mesh: EffectiveConfig) {
   return {
     mesh,
     istiodLabels: istiodLabels(mesh),
-    readerLabels: { app: "istio-reader", "istio.io/rev": mesh.revisionLabel },
     meshYaml: stringify(mesh.meshConfig, { lineWidth: 0 }),
     istiodArgs: [
       "discovery",
@@ -122,6 +121,10 @@ function injectorValues(mesh: EffectiveConfig) {
       templates: {},
     },
   };
+}
+
+export function baseContext(mesh: EffectiveConfig) {
+  return { mesh, readerLabels: { app: "istio-reader", "istio.io/rev": mesh.revisionLabel } };
 }
 
 export function injectorContext(mesh: EffectiveConfig) {

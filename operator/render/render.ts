@@ -37,8 +37,7 @@ export interface RenderedObject {
 let loaded: ReadonlyMap<Component, CompiledTemplate[]> | undefined;
 
 function templates(): ReadonlyMap<Component, CompiledTemplate[]> {
-  // "base" is Istio's generated CRDs, not templates.
-  loaded ??= new Map(COMPONENTS.filter((c) => c !== "base").map((c) => [c, loadComponent(c)]));
+  loaded ??= new Map(COMPONENTS.map((c) => [c, loadComponent(c)]));
   return loaded;
 }
 
@@ -49,20 +48,54 @@ function renderAll(component: Component, context: object): RenderedObject[] {
     .map((object) => ({ component, object }));
 }
 
-function withOurLabels({ component, object }: RenderedObject): RenderedObject {
+/** The MeshConfig that owns the objects, as the reconciler knows it (render alone does not). */
+export interface Owner {
+  readonly name: string;
+  readonly uid: string;
+}
+
+/**
+ * Kinds that outlive a deleted MeshConfig and so carry no owner reference: Istio's CRDs
+ * (every mesh's config lives in them) and namespaces (they hold the CA Secret, kept unless
+ * the spec says otherwise). Garbage collection must never take them.
+ */
+const NOT_OWNED = new Set(["CustomResourceDefinition", "Namespace"]);
+
+function ownerReference(owner: Owner) {
+  return {
+    apiVersion: "meshkeeper.dev/v1alpha1",
+    kind: "MeshConfig",
+    name: owner.name,
+    uid: owner.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+function markedAsOurs(
+  { component, object }: RenderedObject,
+  owner: Owner | undefined,
+): RenderedObject {
   const labels = {
     ...object.metadata.labels,
     ...MANAGED_BY,
     [COMPONENT_LABEL]: component,
     [MESH_LABEL]: "default",
   };
-  return { component, object: { ...object, metadata: { ...object.metadata, labels } } };
+  const owned = owner !== undefined && !NOT_OWNED.has(object.kind);
+  const ownerReferences = owned ? { ownerReferences: [ownerReference(owner)] } : {};
+  return {
+    component,
+    object: { ...object, metadata: { ...object.metadata, labels, ...ownerReferences } },
+  };
 }
 
-export function renderEffective(mesh: EffectiveConfig): RenderedObject[] {
+export function renderEffective(mesh: EffectiveConfig, owner?: Owner): RenderedObject[] {
   const rendered = [
     ...renderAll("namespaces", contexts.namespacesContext(mesh)),
+    // The base component: Istio's generated CRDs, then the istio-reader identity.
     ...istioCrdObjects().map((object) => ({ component: "base" as const, object })),
+    ...renderAll("base", contexts.baseContext(mesh)),
     ...renderAll("istiod", contexts.istiodContext(mesh)),
     ...renderAll("injector", contexts.injectorContext(mesh)),
     ...mesh.gateways.flatMap((gateway) =>
@@ -70,10 +103,10 @@ export function renderEffective(mesh: EffectiveConfig): RenderedObject[] {
     ),
     ...renderAll("policies", contexts.policiesContext(mesh)),
   ];
-  return rendered.map(withOurLabels);
+  return rendered.map((r) => markedAsOurs(r, owner));
 }
 
 /** Resolves and renders a validated spec. Throws UnsupportedVersionError for unknown versions. */
-export function render(spec: MeshConfigSpec): RenderedObject[] {
-  return renderEffective(resolve(spec));
+export function render(spec: MeshConfigSpec, owner?: Owner): RenderedObject[] {
+  return renderEffective(resolve(spec), owner);
 }

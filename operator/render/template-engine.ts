@@ -26,6 +26,7 @@ export interface KubernetesObject {
     namespace?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
+    ownerReferences?: unknown[];
   };
   [field: string]: unknown;
 }

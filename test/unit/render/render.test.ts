@@ -72,6 +72,26 @@ describe("render", () => {
     expect(new Set(identity(objects)).size).toBe(objects.length);
   });
 
+  it("makes the MeshConfig the owner of everything but CRDs and namespaces", () => {
+    for (const { object } of render(production, { name: "default", uid: "1234" })) {
+      const owners = object.metadata.ownerReferences;
+      if (object.kind === "CustomResourceDefinition" || object.kind === "Namespace") {
+        expect(owners).toBeUndefined();
+      } else {
+        expect(owners).toEqual([
+          {
+            apiVersion: "meshkeeper.dev/v1alpha1",
+            kind: "MeshConfig",
+            name: "default",
+            uid: "1234",
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ]);
+      }
+    }
+  });
+
   it("leaves replicas to the autoscaler when autoscaling is on, and sets them when off", () => {
     const deployments = render(production).filter((o) => o.object.kind === "Deployment");
     const istiod = deployments.find((o) => o.object.metadata.name === "istiod")?.object.spec as {
