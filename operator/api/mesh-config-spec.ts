@@ -15,6 +15,11 @@ export const NAMESPACE_IMMUTABLE = {
   message: "namespace is immutable: moving the control plane needs a new MeshConfig",
 };
 
+const REVISION_NOT_DEFAULT = {
+  rule: "self != 'default'",
+  message: "'default' names the unrevisioned control plane; leave revision unset",
+};
+
 export const meshConfigSpec = z
   .object({
     version: z
@@ -39,11 +44,17 @@ export const meshConfigSpec = z
       .default("istio-system")
       .meta({ "x-kubernetes-validations": [NAMESPACE_IMMUTABLE] }),
     revision: dnsLabel(
-      "Control-plane revision for canary upgrades; suffixes object names and sets the istio.io/rev label. Unset: the default revision.",
-    ).optional(),
+      "Control-plane revision for canary upgrades; suffixes object names and sets the istio.io/rev label. Unset: the default revision ('default' itself is reserved).",
+    )
+      .refine(
+        (revision) => revision !== "default",
+        "'default' names the unrevisioned control plane; leave revision unset",
+      )
+      .meta({ "x-kubernetes-validations": [REVISION_NOT_DEFAULT] })
+      .optional(),
     controlPlane: controlPlaneSpec.prefault({}),
     meshConfig: passthroughObject(
-      "Istio mesh configuration merged into the istio ConfigMap (accessLogFile, defaultConfig, outboundTrafficPolicy, ...). Checked by istiod, not here.",
+      "Istio mesh configuration merged into the istio ConfigMap (accessLogFile, defaultConfig, outboundTrafficPolicy, ...). rootNamespace, trustDomain and defaultConfig.discoveryAddress are set by the operator. Checked by istiod, not here.",
     ).optional(),
     sidecarInjector: sidecarInjectorSpec.prefault({}),
     gateways: gatewaysSpec.optional(),

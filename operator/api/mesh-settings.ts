@@ -73,7 +73,9 @@ export const telemetrySpec = z
             /^[a-zA-Z0-9]([-a-zA-Z0-9.]*[a-zA-Z0-9])?:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$/,
             "must be host:port with a port from 1 to 65535",
           )
-          .describe("host:port of the trace collector, e.g. otel-collector.observability:4317."),
+          .describe(
+            "host:port of the trace collector, e.g. otel-collector.observability:4317 (service.namespace is completed to service.namespace.svc.cluster.local).",
+          ),
         samplingPercent: z
           .number()
           .min(0)

@@ -3,11 +3,12 @@
  * offline. Prints multi-document YAML, or writes one file per object into DIR. A bad file
  * gets one clear error per problem, with the field path.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parseDocument, stringify } from "yaml";
 import { validateMeshConfig } from "../api/validate.ts";
+import { UnsupportedVersionError } from "../render/istio-versions.ts";
 import { render, type RenderedObject } from "../render/render.ts";
 
 export class RenderInputError extends Error {
@@ -38,15 +39,16 @@ export function renderFile(file: string): RenderedObject[] {
   try {
     return render(validation.spec);
   } catch (error) {
-    throw new RenderInputError(`${file}: spec.version: ${(error as Error).message}`, {
-      cause: error,
-    });
+    if (!(error instanceof UnsupportedVersionError)) throw error;
+    throw new RenderInputError(`${file}: spec.version: ${error.message}`, { cause: error });
   }
 }
 
 export function toYaml(object: unknown): string {
   return stringify(object, { lineWidth: 0 });
 }
+
+const RENDERED_FILE = /^\d{3}-[a-z]+-[a-z]+-.*\.yaml$/;
 
 /** A file name that sorts in apply order and says what is inside. */
 export function fileNameOf(index: number, { component, object }: RenderedObject): string {
@@ -66,6 +68,10 @@ export function renderCommand(argv: readonly string[]): number {
     return 0;
   }
   mkdirSync(values.output, { recursive: true });
+  // Files of an earlier render would otherwise stay and be applied with the new ones.
+  for (const old of readdirSync(values.output).filter((f) => RENDERED_FILE.test(f))) {
+    rmSync(join(values.output, old));
+  }
   objects.forEach((o, index) => {
     writeFileSync(join(values.output ?? ".", fileNameOf(index, o)), toYaml(o.object));
   });

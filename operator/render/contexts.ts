@@ -83,6 +83,7 @@ export function istiodContext(mesh: EffectiveConfig) {
     tolerations: [{ key: "cni.istio.io/not-ready", operator: "Exists" }, ...(cp.tolerations ?? [])],
     affinity: cp.affinity ?? null,
     istiodDisruptionBudget: replicasFloor > 1,
+    caSecretName: mesh.spec.certificateAuthority.secret?.name ?? "cacerts",
   };
 }
 

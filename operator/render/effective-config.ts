@@ -38,7 +38,6 @@ function namesFor(namespace: string, revision: string) {
     meshConfigMap: `istio${suffix}`,
     injectorConfigMap: `istio-sidecar-injector${suffix}`,
     clusterRole: `istiod-clusterrole${suffix}-${namespace}`,
-    gatewayControllerRole: `istiod-gateway-controller${suffix}-${namespace}`,
     readerRole: `istio-reader-clusterrole${suffix}-${namespace}`,
     readerServiceAccount: "istio-reader-service-account",
     // Istio appends the namespace only outside istio-system, to keep the usual name there.

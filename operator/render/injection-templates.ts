@@ -17,7 +17,9 @@ const APP_REVISION =
   '{{ printf "%q" (or (index .ObjectMeta.Labels "service.istio.io/canonical-revision") (index .ObjectMeta.Labels "app.kubernetes.io/version") (index .ObjectMeta.Labels "version") "latest") }}';
 const PROXY_IMAGE = '{{ printf "%q" .ProxyImage }}';
 const WORKLOAD_NAME = '{{ printf "%q" .DeploymentMeta.Name }}';
-const FIRST_CONTAINER = '{{ printf "%q" (index .Spec.Containers 0).Name }}';
+// The pod's own choice of default container wins over our guess (its first container).
+const DEFAULT_CONTAINER =
+  '{{ printf "%q" (or (index .ObjectMeta.Annotations "kubectl.kubernetes.io/default-container") (index .Spec.Containers 0).Name) }}';
 
 const PROXY_RESOURCES = {
   requests: { cpu: "100m", memory: "128Mi" },
@@ -163,8 +165,8 @@ function metadata(mesh: EffectiveConfig, withDefaultContainer: boolean): string 
     `    istio.io/rev: ${quoteString(mesh.revisionLabel)}`,
   ];
   if (withDefaultContainer) {
-    lines.push(`    kubectl.kubernetes.io/default-container: ${FIRST_CONTAINER}`);
-    lines.push(`    kubectl.kubernetes.io/default-logs-container: ${FIRST_CONTAINER}`);
+    lines.push(`    kubectl.kubernetes.io/default-container: ${DEFAULT_CONTAINER}`);
+    lines.push(`    kubectl.kubernetes.io/default-logs-container: ${DEFAULT_CONTAINER}`);
   }
   return lines.join("\n");
 }

@@ -5,6 +5,8 @@
  */
 export interface IstioMinor {
   readonly minor: string;
+  /** When upstream support ended, if it has; still installable, but say so. */
+  readonly endOfLife?: string;
   /** Patch releases known to exist, oldest first. */
   readonly patches: readonly number[];
   /** The istio-reader ClusterRole also reads ConfigMaps (added in 1.30). */
@@ -56,7 +58,7 @@ export class UnsupportedVersionError extends Error {
 }
 
 export function lookupVersion(version: string): IstioMinor {
-  const match = /^(1\.\d+)\.(\d+)$/.exec(version);
+  const match = /^(1\.(?:0|[1-9]\d*))\.(0|[1-9]\d*)$/.exec(version);
   const minor = ISTIO_MINORS.find((m) => m.minor === match?.[1]);
   if (!match || !minor || !minor.patches.includes(Number(match[2])))
     throw new UnsupportedVersionError(version);

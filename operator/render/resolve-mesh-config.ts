@@ -1,7 +1,7 @@
 /**
- * The content of the `istio` ConfigMap's `mesh` key: what the operator must set (where
- * istiod is, the root namespace, tracing providers), under the user's spec.meshConfig,
- * which wins field by field.
+ * The content of the `istio` ConfigMap's `mesh` key: defaults under the user's
+ * spec.meshConfig (which wins field by field), then what the operator must set (where
+ * istiod is, the root namespace, the trust domain) over it, then the tracing provider.
  */
 import type { MeshConfigSpec } from "../api/mesh-config-spec.ts";
 import { TRACING_PROVIDER, TRUST_DOMAIN } from "./defaults.ts";
@@ -22,10 +22,18 @@ export function deepMerge(base: Json, override: Json): Json {
   return merged;
 }
 
+/**
+ * Istio finds a provider's service by its full host name, so the usual short form
+ * `service.namespace` becomes `service.namespace.svc.cluster.local`; other names are kept.
+ */
+export function serviceHost(host: string): string {
+  return host.split(".").length === 2 ? `${host}.svc.cluster.local` : host;
+}
+
 function tracingProvider(tracing: NonNullable<MeshConfigSpec["telemetry"]["tracing"]>): Json {
   const separator = tracing.address.lastIndexOf(":");
   const endpoint = {
-    service: tracing.address.slice(0, separator),
+    service: serviceHost(tracing.address.slice(0, separator)),
     port: Number(tracing.address.slice(separator + 1)),
   };
   return tracing.provider === "otel"
@@ -34,17 +42,21 @@ function tracingProvider(tracing: NonNullable<MeshConfigSpec["telemetry"]["traci
 }
 
 export function meshConfigFor(spec: MeshConfigSpec, discoveryAddress: string): Json {
-  const generated: Json = {
-    rootNamespace: spec.namespace,
-    trustDomain: TRUST_DOMAIN,
+  const defaults: Json = {
     enablePrometheusMerge: true,
     defaultProviders: { metrics: ["prometheus"] },
     defaultConfig: {
-      discoveryAddress,
       holdApplicationUntilProxyStarts: spec.sidecarInjector.proxy.holdApplicationUntilProxyStarts,
     },
   };
-  const merged = deepMerge(generated, spec.meshConfig ?? {});
+  // What the rest of the render relies on (where policies live, what proxies trust and
+  // dial) is the operator's to set: it is applied over the user's mesh config, not under.
+  const required: Json = {
+    rootNamespace: spec.namespace,
+    trustDomain: TRUST_DOMAIN,
+    defaultConfig: { discoveryAddress },
+  };
+  const merged = deepMerge(deepMerge(defaults, spec.meshConfig ?? {}), required);
   const tracing = spec.telemetry.tracing;
   if (!tracing) return merged;
   const providers = Array.isArray(merged.extensionProviders)

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { validateSpec } from "../../../operator/api/validate.ts";
 import type {
@@ -7,7 +8,7 @@ import type {
   MeshConfigSpecInput,
 } from "../../../operator/api/mesh-config-spec.ts";
 import { renderFile, toYaml } from "../../../operator/cli/render.ts";
-import { UnsupportedVersionError } from "../../../operator/render/istio-versions.ts";
+import { lookupVersion, UnsupportedVersionError } from "../../../operator/render/istio-versions.ts";
 import { COMPONENT_LABEL, MESH_LABEL, render } from "../../../operator/render/render.ts";
 
 const SAMPLES = new URL("../../../config/samples/", import.meta.url);
@@ -42,7 +43,7 @@ describe("golden renders", () => {
 });
 
 describe("render", () => {
-  const production = spec({
+  const productionInput: MeshConfigSpecInput = {
     version: "1.30.5",
     controlPlane: { autoscaling: { enabled: false }, replicas: 3 },
     gateways: [
@@ -54,11 +55,8 @@ describe("render", () => {
       },
     ],
     security: { authorization: "DenyAll" },
-  });
-
-  it("is deterministic", () => {
-    expect(toYaml(render(production))).toBe(toYaml(render(production)));
-  });
+  };
+  const production = spec(productionInput);
 
   it("marks every object as ours, by component, with unique names", () => {
     const objects = render(production);
@@ -117,9 +115,96 @@ describe("render", () => {
     expect(names).toContain("ValidatingWebhookConfiguration//istio-validator-canary-istio-system");
   });
 
+  for (const revision of [undefined, "canary"]) {
+    it(`points every selector at the pods it means (${revision ?? "default"} revision)`, () => {
+      const objects = render(spec({ ...productionInput, ...(revision ? { revision } : {}) })).map(
+        (o) => o.object,
+      );
+      const podLabels = objects
+        .filter((o) => o.kind === "Deployment")
+        .map((d) => (d.spec as any).template.metadata.labels as Record<string, string>);
+      const matchesAPod = (selector: Record<string, string>) =>
+        podLabels.some((labels) => Object.entries(selector).every(([k, v]) => labels[k] === v));
+      const selectors = objects.flatMap((o) => {
+        const spec = o.spec as any;
+        if (o.kind === "Service") return [spec.selector];
+        if (o.kind === "PodDisruptionBudget" || o.kind === "AuthorizationPolicy")
+          return spec.selector ? [spec.selector.matchLabels] : [];
+        if (o.kind === "Deployment") return [spec.selector.matchLabels];
+        return [];
+      });
+      expect(selectors.length).toBeGreaterThan(5);
+      for (const selector of selectors)
+        expect(matchesAPod(selector), JSON.stringify(selector)).toBe(true);
+      for (const hpa of objects.filter((o) => o.kind === "HorizontalPodAutoscaler")) {
+        const target = (hpa.spec as any).scaleTargetRef.name;
+        expect(objects.some((o) => o.kind === "Deployment" && o.metadata.name === target)).toBe(
+          true,
+        );
+      }
+    });
+  }
+
+  it("names in Telemetry a tracing provider the mesh config defines, with a full host name", () => {
+    const objects = render(
+      spec({ version: "1.31.1", telemetry: { tracing: { address: "otel.observability:4317" } } }),
+    );
+    const meshConfigMap = objects.find(
+      (o) => o.object.kind === "ConfigMap" && o.object.metadata.name === "istio",
+    );
+    const mesh = parse((meshConfigMap?.object.data as { mesh: string }).mesh);
+    const telemetry = objects.find((o) => o.object.kind === "Telemetry")?.object.spec as any;
+    const provider = telemetry.tracing[0].providers[0].name;
+    expect(mesh.extensionProviders).toContainEqual({
+      name: provider,
+      opentelemetry: { service: "otel.observability.svc.cluster.local", port: 4317 },
+    });
+  });
+
+  it("keeps the settings the rest relies on, whatever spec.meshConfig says", () => {
+    const objects = render(
+      spec({
+        version: "1.31.1",
+        meshConfig: {
+          rootNamespace: "elsewhere",
+          trustDomain: "x",
+          defaultConfig: { discoveryAddress: "a:1", concurrency: 2 },
+        },
+      }),
+    );
+    const meshConfigMap = objects.find(
+      (o) => o.object.kind === "ConfigMap" && o.object.metadata.name === "istio",
+    );
+    const mesh = parse((meshConfigMap?.object.data as { mesh: string }).mesh);
+    expect(mesh).toMatchObject({
+      rootNamespace: "istio-system",
+      trustDomain: "cluster.local",
+      defaultConfig: { discoveryAddress: "istiod.istio-system.svc:15012", concurrency: 2 },
+    });
+  });
+
+  it("mounts the user's own CA Secret for type Secret, and never starts istiod without one", () => {
+    const volumesOf = (input: MeshConfigSpecInput) => {
+      const istiod = render(spec(input)).find((o) => o.object.kind === "Deployment")?.object
+        .spec as any;
+      return istiod.template.spec.volumes.find((v: any) => v.name === "cacerts").secret;
+    };
+    expect(volumesOf({ version: "1.31.1" })).toEqual({ secretName: "cacerts", optional: false });
+    expect(
+      volumesOf({
+        version: "1.31.1",
+        certificateAuthority: { type: "Secret", secret: { name: "my-ca" } },
+      }),
+    ).toEqual({
+      secretName: "my-ca",
+      optional: false,
+    });
+  });
+
   it("refuses a version it does not know, naming what it supports", () => {
     expect(() => render(spec({ version: "1.12.0" }))).toThrow(UnsupportedVersionError);
     expect(() => render(spec({ version: "1.30.99" }))).toThrow(/1\.29\.x, 1\.30\.x, 1\.31\.x/);
+    expect(() => lookupVersion("1.30.05")).toThrow(UnsupportedVersionError);
   });
 
   it("renders the same objects whatever the strings a user writes", () => {
