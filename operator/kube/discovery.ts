@@ -1,0 +1,63 @@
+/**
+ * Maps apiVersion + kind to the REST path of a resource, from the API server's own
+ * discovery documents, cached per group/version (a CRD installed later is found on the
+ * next miss, because a miss refreshes its group/version).
+ */
+import type { RestClient } from "./rest-client.ts";
+
+export interface ResourceInfo {
+  readonly plural: string;
+  readonly namespaced: boolean;
+}
+
+interface ApiResourceList {
+  resources: { name: string; kind: string; namespaced: boolean }[];
+}
+
+export class Discovery {
+  private readonly client: RestClient;
+  private readonly cache = new Map<string, Map<string, ResourceInfo>>();
+
+  constructor(client: RestClient) {
+    this.client = client;
+  }
+
+  private async load(apiVersion: string): Promise<Map<string, ResourceInfo>> {
+    const path = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    const list = await this.client.send<ApiResourceList>({ method: "GET", path });
+    const kinds = new Map<string, ResourceInfo>();
+    // Subresources (pods/status) share their kind with the resource; keep the resource.
+    for (const r of list.resources.filter((r) => !r.name.includes("/"))) {
+      kinds.set(r.kind, { plural: r.name, namespaced: r.namespaced });
+    }
+    this.cache.set(apiVersion, kinds);
+    return kinds;
+  }
+
+  async resource(apiVersion: string, kind: string): Promise<ResourceInfo> {
+    const cached = this.cache.get(apiVersion)?.get(kind);
+    if (cached) return cached;
+    const found = (await this.load(apiVersion)).get(kind);
+    if (!found) throw new Error(`the API server does not serve ${kind} in ${apiVersion}`);
+    return found;
+  }
+
+  /** The path of one object (or of the collection, without a name). */
+  async pathOf(object: {
+    apiVersion: string;
+    kind: string;
+    metadata: { name?: string; namespace?: string };
+  }) {
+    const { plural, namespaced } = await this.resource(object.apiVersion, object.kind);
+    const base = object.apiVersion.includes("/")
+      ? `/apis/${object.apiVersion}`
+      : `/api/${object.apiVersion}`;
+    if (namespaced && !object.metadata.namespace) {
+      throw new Error(
+        `${object.kind} ${object.metadata.name ?? ""} is namespaced but has no namespace`,
+      );
+    }
+    const scope = namespaced ? `/namespaces/${object.metadata.namespace ?? ""}` : "";
+    return `${base}${scope}/${plural}${object.metadata.name ? `/${object.metadata.name}` : ""}`;
+  }
+}

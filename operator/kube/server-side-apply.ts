@@ -1,0 +1,75 @@
+/**
+ * Server-side apply with the field manager `meshkeeper`: the API server merges our fields,
+ * records us as their owner, and reports conflicts with fields another manager owns.
+ * We do not force by default, so a field another owner took (an HPA's replicas, istiod's
+ * caBundle) is a reported conflict, never silently taken back.
+ */
+import type { Discovery } from "./discovery.ts";
+import type { RestClient } from "./rest-client.ts";
+
+export const FIELD_MANAGER = "meshkeeper";
+
+export interface ApplyTarget {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; [field: string]: unknown };
+  [field: string]: unknown;
+}
+
+export interface ApplyOptions {
+  /** Take fields other managers own (only for fields we must own, e.g. our own status). */
+  readonly force?: boolean;
+  readonly dryRun?: boolean;
+  readonly subresource?: "status";
+}
+
+export class ServerSideApply {
+  private readonly client: RestClient;
+  private readonly discovery: Discovery;
+
+  constructor(client: RestClient, discovery: Discovery) {
+    this.client = client;
+    this.discovery = discovery;
+  }
+
+  async apply<T = ApplyTarget>(object: ApplyTarget, options: ApplyOptions = {}): Promise<T> {
+    const path = await this.discovery.pathOf(object);
+    return this.client.send<T>({
+      method: "PATCH",
+      path: options.subresource ? `${path}/${options.subresource}` : path,
+      contentType: "application/apply-patch+yaml",
+      body: object,
+      query: {
+        fieldManager: FIELD_MANAGER,
+        ...(options.force ? { force: "true" } : {}),
+        ...(options.dryRun ? { dryRun: "All" } : {}),
+      },
+    });
+  }
+
+  async get<T = ApplyTarget>(object: ApplyTarget): Promise<T | undefined> {
+    try {
+      return await this.client.send<T>({
+        method: "GET",
+        path: await this.discovery.pathOf(object),
+      });
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async delete(object: ApplyTarget): Promise<boolean> {
+    try {
+      await this.client.send({
+        method: "DELETE",
+        path: await this.discovery.pathOf(object),
+        body: { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: "Background" },
+      });
+      return true;
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return false;
+      throw error;
+    }
+  }
+}
