@@ -1,0 +1,80 @@
+/**
+ * The summary conditions of the status contract (DESIGN.md), from what one reconcile saw:
+ *   Ready        the mesh serves: every component ready
+ *   Reconciled   this generation was applied without error
+ *   Reconciling  work is in progress (abnormal-true, for kstatus, Flux, kpt)
+ *   Stalled      a human must act: InvalidSpec, UnsupportedVersion, ProgressDeadlineExceeded
+ */
+import type { DesiredCondition } from "./conditions.ts";
+
+export type Outcome =
+  /** Every phase applied for this generation. */
+  | { readonly kind: "Applied" }
+  /** Applied up to a phase that waits for something (e.g. istiod to become Available). */
+  | { readonly kind: "Waiting"; readonly reason: string; readonly message: string }
+  /** A transient failure; the reconcile is retried with backoff. */
+  | { readonly kind: "Failed"; readonly reason: string; readonly message: string }
+  /** Nothing can progress until a person changes something. */
+  | {
+      readonly kind: "Stalled";
+      readonly reason: "InvalidSpec" | "UnsupportedVersion" | "ProgressDeadlineExceeded";
+      readonly message: string;
+    };
+
+/** A component condition as observed (ControlPlaneReady, GatewaysReady, ...). */
+export type ComponentCondition = DesiredCondition;
+
+export function summaryConditions(
+  outcome: Outcome,
+  components: readonly ComponentCondition[],
+): DesiredCondition[] {
+  const notReady = components.find((c) => c.status !== "True");
+  const ready: DesiredCondition = notReady
+    ? { type: "Ready", status: "False", reason: notReady.reason, message: notReady.message }
+    : {
+        type: "Ready",
+        status: "True",
+        reason: "MeshReady",
+        message: "istiod, the injector and every gateway are serving",
+      };
+  return [ready, ...progressConditions(outcome), ...components];
+}
+
+function progressConditions(outcome: Outcome): DesiredCondition[] {
+  switch (outcome.kind) {
+    case "Applied":
+      return [
+        {
+          type: "Reconciled",
+          status: "True",
+          reason: "Applied",
+          message: "every object of this generation is applied",
+        },
+        { type: "Reconciling", status: "False", reason: "Applied", message: "nothing left to do" },
+        { type: "Stalled", status: "False", reason: "Applied", message: "nothing needs a person" },
+      ];
+    case "Waiting":
+    case "Failed":
+      return [
+        { type: "Reconciled", status: "False", reason: outcome.reason, message: outcome.message },
+        { type: "Reconciling", status: "True", reason: outcome.reason, message: outcome.message },
+        {
+          type: "Stalled",
+          status: "False",
+          reason: outcome.reason,
+          message: "the operator keeps trying",
+        },
+      ];
+    case "Stalled":
+      return [
+        { type: "Reconciled", status: "False", reason: outcome.reason, message: outcome.message },
+        {
+          type: "Reconciling",
+          status: "False",
+          reason: outcome.reason,
+          message: "stopped until the spec changes",
+        },
+        { type: "Stalled", status: "True", reason: outcome.reason, message: outcome.message },
+      ];
+  }
+}
