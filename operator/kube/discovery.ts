@@ -42,6 +42,15 @@ export class Discovery {
     return found;
   }
 
+  /** The collection to list and watch: in one namespace, or across all of them. */
+  async collectionPath(apiVersion: string, kind: string, namespace?: string): Promise<string> {
+    const { plural, namespaced } = await this.resource(apiVersion, kind);
+    const base = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    return namespaced && namespace
+      ? `${base}/namespaces/${namespace}/${plural}`
+      : `${base}/${plural}`;
+  }
+
   /** The path of one object (or of the collection, without a name). */
   async pathOf(object: {
     apiVersion: string;

@@ -75,6 +75,63 @@ export class RestClient {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
+  /**
+   * Streams a watch: calls onLine for each newline-delimited JSON event. Resolves when the
+   * server ends the stream, rejects on transport or HTTP errors; the signal aborts it.
+   */
+  async stream(
+    path: string,
+    query: Readonly<Record<string, string>>,
+    onLine: (line: string) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const url = new URL(path, this.server());
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+    const options: RequestOptions = {
+      method: "GET",
+      agent: this.agent,
+      headers: { accept: "application/json" },
+      signal,
+    };
+    await this.config.applyToHTTPSOptions(options);
+    this.requests.set("WATCH", (this.requests.get("WATCH") ?? 0) + 1);
+    await new Promise<void>((resolve, reject) => {
+      const req = request(url, options, (res) => {
+        if ((res.statusCode ?? 0) >= 400) {
+          let text = "";
+          res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+          res.on("end", () => {
+            reject(new ApiError("WATCH", url.pathname, res.statusCode ?? 0, text));
+          });
+          return;
+        }
+        let pending = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          pending += chunk;
+          const lines = pending.split("\n");
+          pending = lines.pop() ?? "";
+          try {
+            for (const line of lines) if (line.trim()) onLine(line);
+          } catch (error) {
+            // A handler that refuses an event ends the watch with its error.
+            req.destroy();
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        });
+        res.on("end", resolve);
+        res.on("error", reject);
+        res.on("aborted", resolve);
+      });
+      req.on("error", (error) => {
+        // An abort we asked for ends the watch; anything else is a failure.
+        if (signal.aborted) resolve();
+        else reject(error);
+      });
+      req.end();
+    });
+  }
+
   close(): void {
     this.agent.destroy();
   }
