@@ -43,10 +43,6 @@ function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
 
-export function supportedVersions(): string[] {
-  return ISTIO_MINORS.flatMap((m) => m.patches.map((patch) => `${m.minor}.${patch}`));
-}
-
 export class UnsupportedVersionError extends Error {
   constructor(version: string) {
     const newest = ISTIO_MINORS.map((m) => `${m.minor}.${m.patches.at(-1) ?? 0}`).join(", ");

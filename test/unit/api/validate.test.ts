@@ -1,7 +1,12 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { fieldPath, validateMeshConfig, validateSpec } from "../../../operator/api/validate.ts";
+import {
+  describeProblems,
+  fieldPath,
+  validateMeshConfig,
+  validateSpec,
+} from "../../../operator/api/validate.ts";
 
 const SAMPLES = new URL("../../../config/samples/", import.meta.url);
 
@@ -56,6 +61,13 @@ describe("run-time validation", () => {
       ok: false,
       problems: [{ path: "spec" }],
     });
+  });
+
+  it("sums the problems up in one line for a status message", () => {
+    const result = validateSpec({ version: "2.0", security: { mtls: "sometimes" } });
+    expect(result.ok ? "" : describeProblems(result.problems)).toMatch(
+      /^spec\.version: .+; spec\.security\.mtls: .+$/,
+    );
   });
 
   it("writes paths like the API server", () => {
