@@ -1,12 +1,12 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { TypeToSchema } from "../../../operator/api/type-to-schema.ts";
+import { scratchDir } from "../../scratch.ts";
 
 function schemaOf(declaration: string): unknown {
-  const file = join(mkdtempSync(join(tmpdir(), "meshkeeper-test-types-")), "model.d.ts");
+  const file = join(scratchDir("types"), "model.d.ts");
   writeFileSync(file, `export interface IModel {\n${declaration}\n}\n`);
   const program = ts.createProgram([file], { strict: true, noEmit: true });
   const checker = program.getTypeChecker();
