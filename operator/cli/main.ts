@@ -6,6 +6,7 @@
 import { LocalClusterError } from "../local/errors.ts";
 import { clusterCommand } from "./cluster.ts";
 import { crdsCommand } from "./crds.ts";
+import { demo } from "./demo.ts";
 import { RenderInputError, renderCommand } from "./render.ts";
 
 const USAGE = `usage: meshkeeper <command>
@@ -38,13 +39,6 @@ async function main(argv: readonly string[]): Promise<number> {
       console.error(USAGE);
       return command === undefined || command === "help" ? 0 : 2;
   }
-}
-
-async function demo(): Promise<number> {
-  const code = await clusterCommand(["up"]);
-  if (code !== 0) return code;
-  console.log("");
-  return clusterCommand(["status"]);
 }
 
 try {

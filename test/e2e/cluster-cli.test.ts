@@ -130,6 +130,18 @@ describe("meshkeeper cluster", () => {
     });
   }
 
+  it("runs the demo: cluster, CRDs, the production MeshConfig accepted", async () => {
+    const demo = await meshkeeper("demo");
+    expect(demo.code).toBe(0);
+    expect(demo.stdout).toContain("installed 15 CRDs");
+    expect(demo.stdout).toMatch(
+      /applied config\/samples\/production.yaml: MeshConfig default \(Istio 1\.31\.1/,
+    );
+    expect(demo.stdout).toMatch(/the operator will apply \d+ objects/);
+    expect(demo.stdout).toMatch(/kube-apiserver\s+\d+\s+\d+\s+running/);
+    expect((await meshkeeper("cluster", "down")).stdout).toContain("local cluster stopped");
+  });
+
   it("rejects bad arguments before starting anything", async () => {
     const bad = await meshkeeper("cluster", "up", "--nodes", "zero");
     expect(bad.code).toBe(1);
