@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { backgroundPaths, readState } from "../local/background.ts";
 import { LocalClusterError } from "../local/errors.ts";
-import { Discovery } from "../kube/discovery.ts";
+import { Discovery, NotServedError } from "../kube/discovery.ts";
 import { RestClient } from "../kube/rest-client.ts";
 import { ServerSideApply, type ApplyTarget } from "../kube/server-side-apply.ts";
 import { CRDS_DIR } from "../render/istio-crds.ts";
@@ -38,6 +38,18 @@ async function waitEstablished(ssa: ServerSideApply, crd: ApplyTarget): Promise<
   );
 }
 
+/** Applies once the API server's discovery lists the kind (it lags a new CRD a little). */
+async function applyWhenServed<T>(ssa: ServerSideApply, object: ApplyTarget): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await ssa.apply<T>(object);
+    } catch (error) {
+      if (!(error instanceof NotServedError) || attempt >= 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
 export async function demo(): Promise<number> {
   const code = await clusterCommand(["up"]);
   if (code !== 0) return code;
@@ -59,9 +71,9 @@ export async function demo(): Promise<number> {
     for (const crd of crds) await waitEstablished(ssa, crd);
     say(`\ninstalled ${crds.length} CRDs: meshconfigs.meshkeeper.dev and Istio's`);
     const sample = parse(readFileSync(SAMPLE, "utf8")) as ApplyTarget;
-    const stored = await ssa.apply<{
+    const stored = await applyWhenServed<{
       spec: { version: string; namespace: string; gateways?: unknown[] };
-    }>(sample);
+    }>(ssa, sample);
     say(
       `applied config/samples/production.yaml: MeshConfig default (Istio ${stored.spec.version}, namespace ${stored.spec.namespace}, ${stored.spec.gateways?.length ?? 0} gateways), accepted and defaulted by the API server`,
     );

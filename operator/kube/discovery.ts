@@ -14,6 +14,11 @@ interface ApiResourceList {
   resources: { name: string; kind: string; namespaced: boolean }[];
 }
 
+/** The kind is unknown to the API server (maybe not yet: discovery follows a new CRD). */
+export class NotServedError extends Error {
+  override name = "NotServedError";
+}
+
 export class Discovery {
   private readonly client: RestClient;
   private readonly cache = new Map<string, Map<string, ResourceInfo>>();
@@ -24,7 +29,14 @@ export class Discovery {
 
   private async load(apiVersion: string): Promise<Map<string, ResourceInfo>> {
     const path = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-    const list = await this.client.send<ApiResourceList>({ method: "GET", path });
+    let list: ApiResourceList;
+    try {
+      list = await this.client.send<ApiResourceList>({ method: "GET", path });
+    } catch (error) {
+      // A group/version not (yet) served: a CRD just installed shows up moments later.
+      if ((error as { status?: number }).status === 404) return new Map();
+      throw error;
+    }
     const kinds = new Map<string, ResourceInfo>();
     // Subresources (pods/status) share their kind with the resource; keep the resource.
     for (const r of list.resources.filter((r) => !r.name.includes("/"))) {
@@ -38,7 +50,7 @@ export class Discovery {
     const cached = this.cache.get(apiVersion)?.get(kind);
     if (cached) return cached;
     const found = (await this.load(apiVersion)).get(kind);
-    if (!found) throw new Error(`the API server does not serve ${kind} in ${apiVersion}`);
+    if (!found) throw new NotServedError(`the API server does not serve ${kind} in ${apiVersion}`);
     return found;
   }
 

@@ -132,7 +132,7 @@ describe("meshkeeper cluster", () => {
 
   it("runs the demo: cluster, CRDs, the production MeshConfig accepted", async () => {
     const demo = await meshkeeper("demo");
-    expect(demo.code).toBe(0);
+    expect(demo.code, demo.stderr + demo.stdout).toBe(0);
     expect(demo.stdout).toContain("installed 15 CRDs");
     expect(demo.stdout).toMatch(
       /applied config\/samples\/production.yaml: MeshConfig default \(Istio 1\.31\.1/,
