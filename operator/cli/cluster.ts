@@ -91,7 +91,12 @@ async function up(argv: readonly string[]): Promise<void> {
     say(
       `a local cluster is already ${running.phase === "ready" ? "running" : "starting"} (supervisor pid ${running.pid})`,
     );
-    if (running.kubeconfig) say(exportLine(running.kubeconfig));
+    // One that is still starting is waited for, so `up` always ends with a usable cluster.
+    const ready =
+      running.phase === "ready"
+        ? running
+        : await followUntilUp(running.pid, paths.supervisorLog, paths.stateFile);
+    say(exportLine(ready.kubeconfig ?? ""));
     return;
   }
   // A taken port fails here, in the foreground, before anything starts.

@@ -131,6 +131,7 @@ describe("meshkeeper cluster", () => {
   }
 
   it("runs the demo: cluster, CRDs, the production MeshConfig accepted", async () => {
+    await meshkeeper("cluster", "down"); // whatever earlier tests left, start clean
     const demo = await meshkeeper("demo");
     expect(demo.code, demo.stderr + demo.stdout).toBe(0);
     expect(demo.stdout).toContain("installed 15 CRDs");
