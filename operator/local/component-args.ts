@@ -44,6 +44,10 @@ export function apiserverArgs(layout: Layout, ports: Ports): string[] {
     "--api-audiences=https://kubernetes.default.svc.cluster.local",
     `--service-cluster-ip-range=${SERVICE_CIDR}`,
     "--allow-privileged=true",
+    // Nothing serves admission webhooks here: KWOK pods run no process, so istiod never
+    // answers. The webhook configurations are still stored and reconciled; calling them would
+    // only make every pod and Istio object wait for a timeout (or fail, for the injector).
+    "--disable-admission-plugins=MutatingAdmissionWebhook,ValidatingAdmissionWebhook",
     "--v=1",
   ];
 }
