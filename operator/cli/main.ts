@@ -8,6 +8,8 @@ import { clusterCommand } from "./cluster.ts";
 import { crdsCommand } from "./crds.ts";
 import { demo } from "./demo.ts";
 import { RenderInputError, renderCommand } from "./render.ts";
+import { RUN_USAGE, RunUsageError, runCommand } from "./run.ts";
+import { statusCommand } from "./status.ts";
 
 const USAGE = `usage: meshkeeper <command>
 
@@ -18,6 +20,8 @@ commands:
   cluster build                       build the control-plane binaries into the cache
   crds [-o DIR]                       print the generated CRDs, or write them into DIR
   render -f FILE [-o DIR]             print the objects a MeshConfig renders to (offline)
+  run [options]                       run the operator (see: meshkeeper run --help)
+  status [--kubeconfig PATH]          the MeshConfig's conditions and components; exit 0 when Ready
   demo                                run the local demo
   version                             print versions`;
 
@@ -30,6 +34,14 @@ async function main(argv: readonly string[]): Promise<number> {
       return crdsCommand(rest);
     case "render":
       return renderCommand(rest);
+    case "run":
+      if (rest.includes("--help")) {
+        console.log(RUN_USAGE);
+        return 0;
+      }
+      return runCommand(rest);
+    case "status":
+      return statusCommand(rest);
     case "demo":
       return demo();
     case "version":
@@ -44,7 +56,10 @@ async function main(argv: readonly string[]): Promise<number> {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  const known = error instanceof LocalClusterError || error instanceof RenderInputError;
+  const known =
+    error instanceof LocalClusterError ||
+    error instanceof RenderInputError ||
+    error instanceof RunUsageError;
   console.error(known ? `error: ${error.message}` : error);
   process.exitCode = 1;
 }

@@ -7,6 +7,9 @@
  */
 import type { DesiredCondition } from "./conditions.ts";
 
+/** Set to "true" on the MeshConfig to stop the operator changing anything. */
+export const PAUSED_ANNOTATION = "meshkeeper.dev/paused";
+
 export type Outcome =
   /** Every phase applied for this generation. */
   | { readonly kind: "Applied" }
@@ -14,6 +17,8 @@ export type Outcome =
   | { readonly kind: "Waiting"; readonly reason: string; readonly message: string }
   /** A transient failure; the reconcile is retried with backoff. */
   | { readonly kind: "Failed"; readonly reason: string; readonly message: string }
+  /** A person paused reconciliation with the meshkeeper.dev/paused annotation. */
+  | { readonly kind: "Paused" }
   /** Nothing can progress until a person changes something. */
   | {
       readonly kind: "Stalled";
@@ -28,7 +33,17 @@ export function summaryConditions(
   outcome: Outcome,
   components: readonly ComponentCondition[],
 ): DesiredCondition[] {
-  const notReady = components.find((c) => c.status !== "True");
+  // Nothing observed (a spec that never rendered): not ready, for the outcome's reason.
+  const notReady =
+    components.find((c) => c.status !== "True") ??
+    (components.length === 0 && outcome.kind !== "Applied" && outcome.kind !== "Paused"
+      ? {
+          type: "Ready",
+          status: "False" as const,
+          reason: outcome.reason,
+          message: outcome.message,
+        }
+      : undefined);
   const ready: DesiredCondition = notReady
     ? { type: "Ready", status: "False", reason: notReady.reason, message: notReady.message }
     : {
@@ -37,12 +52,38 @@ export function summaryConditions(
         reason: "MeshReady",
         message: "istiod, the injector and every gateway are serving",
       };
-  return [ready, ...progressConditions(outcome), ...components];
+  return [ready, ...progressConditions(outcome, notReady), ...components];
 }
 
-function progressConditions(outcome: Outcome): DesiredCondition[] {
+function progressConditions(
+  outcome: Outcome,
+  notReady: ComponentCondition | undefined,
+): DesiredCondition[] {
   switch (outcome.kind) {
     case "Applied":
+      // Everything is applied, but a rollout is still under way: kstatus must see
+      // InProgress until the components are ready, so Reconciling stays True.
+      if (notReady)
+        return [
+          {
+            type: "Reconciled",
+            status: "True",
+            reason: "Applied",
+            message: "every object of this generation is applied",
+          },
+          {
+            type: "Reconciling",
+            status: "True",
+            reason: notReady.reason,
+            message: notReady.message,
+          },
+          {
+            type: "Stalled",
+            status: "False",
+            reason: "Progressing",
+            message: "the operator keeps watching",
+          },
+        ];
       return [
         {
           type: "Reconciled",
@@ -64,6 +105,17 @@ function progressConditions(outcome: Outcome): DesiredCondition[] {
           reason: outcome.reason,
           message: "the operator keeps trying",
         },
+      ];
+    case "Paused":
+      return [
+        {
+          type: "Reconciled",
+          status: "False",
+          reason: "Paused",
+          message: `reconciliation is paused: remove the annotation ${PAUSED_ANNOTATION} to resume`,
+        },
+        { type: "Reconciling", status: "False", reason: "Paused", message: "paused by a person" },
+        { type: "Stalled", status: "False", reason: "Paused", message: "paused, not stuck" },
       ];
     case "Stalled":
       return [

@@ -1,0 +1,130 @@
+/**
+ * `meshkeeper run`: the operator process. Reads the kubeconfig (--kubeconfig, $KUBECONFIG,
+ * ~/.kube/config, or the pod's in-cluster service account), serves health and metrics,
+ * joins leader election, and reconciles until SIGTERM or SIGINT, on which it finishes
+ * the running reconcile, releases the lease and exits 0.
+ */
+import { KubeConfig } from "@kubernetes/client-node";
+import { parseArgs } from "node:util";
+import { Manager, type ManagerOptions } from "../runtime/manager.ts";
+import { createLogger } from "../runtime/logger.ts";
+
+export const RUN_USAGE = `usage: meshkeeper run [options]
+
+  --kubeconfig PATH            cluster to manage (default: $KUBECONFIG, ~/.kube/config, in-cluster)
+  --health-port N              /healthz, /readyz, /metrics (default 8081; 0 = any free port)
+  --health-host HOST           address to serve them on (default 127.0.0.1; 0.0.0.0 in a pod)
+  --leader-elect true|false    coordinate replicas through a Lease (default true)
+  --lease-namespace NS         namespace of the Lease (default $POD_NAMESPACE or meshkeeper-system)
+  --identity NAME              this replica's name in the Lease (default $POD_NAME or host-pid)
+  --progress-deadline SECONDS  Stalled/ProgressDeadlineExceeded after this long unavailable (600)
+  --log-level LEVEL            trace, debug, info, warn, error (default info)`;
+
+function seconds(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0)
+    throw new RunUsageError(`${flag} must be a positive number of seconds, not '${value}'`);
+  return parsed * 1000;
+}
+
+function identityOption(identity: string | undefined): { identity?: string } {
+  return identity ? { identity } : {};
+}
+
+export class RunUsageError extends Error {
+  override name = "RunUsageError";
+}
+
+function parseRunArgs(args: readonly string[]) {
+  try {
+    return parseArgs({
+      args: [...args],
+      options: {
+        kubeconfig: { type: "string" },
+        "health-port": { type: "string", default: "8081" },
+        "health-host": { type: "string" },
+        "leader-elect": { type: "string", default: "true" },
+        "lease-namespace": { type: "string" },
+        identity: { type: "string" },
+        "progress-deadline": { type: "string" },
+        "log-level": { type: "string", default: "info" },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    throw new RunUsageError(`${(error as Error).message}\n\n${RUN_USAGE}`);
+  }
+}
+
+function loadKubeconfig(path: string | undefined): KubeConfig {
+  const kubeconfig = new KubeConfig();
+  if (path) kubeconfig.loadFromFile(path);
+  else kubeconfig.loadFromDefault();
+  return kubeconfig;
+}
+
+type RunFlags = ReturnType<typeof parseRunArgs>;
+
+/** Everything the flags decide, checked: a bad value is a usage error before anything starts. */
+function optionsFromFlags(flags: RunFlags): Omit<ManagerOptions, "log" | "onLostLeadership"> {
+  const healthPort = Number(flags["health-port"]);
+  if (!Number.isInteger(healthPort) || healthPort < 0 || healthPort > 65535)
+    throw new RunUsageError(`--health-port must be a port number, not '${flags["health-port"]}'`);
+  if (flags["leader-elect"] !== "true" && flags["leader-elect"] !== "false")
+    throw new RunUsageError(`--leader-elect must be true or false`);
+  const progressDeadlineMs = seconds(flags["progress-deadline"], "--progress-deadline");
+  const namespace = flags["lease-namespace"] ?? process.env.POD_NAMESPACE ?? "meshkeeper-system";
+  return {
+    kubeconfig: loadKubeconfig(flags.kubeconfig),
+    healthPort,
+    ...(flags["health-host"] ? { healthHost: flags["health-host"] } : {}),
+    ...identityOption(flags.identity ?? process.env.POD_NAME),
+    ...(flags["leader-elect"] === "true"
+      ? { leaderElection: { namespace, name: "meshkeeper-leader" } }
+      : {}),
+    ...(progressDeadlineMs ? { progressDeadlineMs } : {}),
+  };
+}
+
+export async function runCommand(args: readonly string[]): Promise<number> {
+  const flags = parseRunArgs(args);
+  const options = optionsFromFlags(flags);
+  const log = createLogger({ level: flags["log-level"] });
+  let stopping: Promise<void> | undefined;
+  let exitCode = 0;
+  const done = Promise.withResolvers<undefined>();
+  const shutdown = (why: string, code: number) => {
+    log.info({ why }, "shutting down");
+    exitCode = Math.max(exitCode, code);
+    stopping ??= manager.stop();
+    stopping.then(
+      () => {
+        done.resolve(undefined);
+      },
+      (error: unknown) => {
+        log.error({ err: error }, "shutdown failed");
+        exitCode = 1;
+        done.resolve(undefined);
+      },
+    );
+  };
+  const manager = new Manager({
+    ...options,
+    log,
+    // Another replica leads now: exit non-zero so the pod restarts as a standby.
+    onLostLeadership: () => {
+      shutdown("lost leadership", 1);
+    },
+  });
+  process.once("SIGTERM", () => {
+    shutdown("SIGTERM", 0);
+  });
+  process.once("SIGINT", () => {
+    shutdown("SIGINT", 0);
+  });
+  await manager.start();
+  log.info({ identity: manager.identity }, "meshkeeper operator started");
+  await done.promise;
+  return exitCode;
+}

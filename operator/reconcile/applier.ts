@@ -1,0 +1,70 @@
+/**
+ * Applies one desired object, or skips it when nothing changed, so a no-op reconcile sends
+ * zero writes. An object is unchanged when (a) the content we would send equals what we
+ * last applied and (b) the fields the API server says we own are exactly those our last
+ * apply left: an edit by hand to one of our fields moves its ownership to the editor, and a
+ * deletion removes the object, so both show up as drift and are applied again. Edits to
+ * fields others own (caBundle, HPA replicas) leave our set alone and cost nothing.
+ *
+ * The record is kept in memory: after a restart every object is applied once (a no-op for
+ * the API server, which then confirms the field set), because fields cannot be trusted that
+ * this process did not see applied.
+ *
+ * We apply with force: we only ever send fields that are ours (field-ownership.ts), so
+ * taking them back from a hand edit is the point; without force that edit would be a
+ * conflict on every reconcile.
+ */
+import { createHash } from "node:crypto";
+import type { ServerSideApply } from "../kube/server-side-apply.ts";
+import type { KubernetesObject } from "../render/template-engine.ts";
+import { ourFields, withoutHandedOverFields, type LiveObject } from "./field-ownership.ts";
+import { identity } from "./identity.ts";
+
+interface AppliedRecord {
+  readonly content: string;
+  readonly fields: string;
+}
+
+export type WriteCounter = (verb: "apply" | "delete" | "create", kind: string) => void;
+
+export class ObjectApplier {
+  private readonly records = new Map<string, AppliedRecord>();
+  private readonly ssa: ServerSideApply;
+  private readonly countWrite: WriteCounter;
+
+  constructor(ssa: ServerSideApply, countWrite: WriteCounter = () => undefined) {
+    this.ssa = ssa;
+    this.countWrite = countWrite;
+  }
+
+  /** Applies the object unless it is unchanged; returns the live object and whether it wrote. */
+  async ensure(
+    desired: KubernetesObject,
+    live: LiveObject | undefined,
+  ): Promise<{ wrote: boolean; live: LiveObject; why?: string }> {
+    const toApply = withoutHandedOverFields(desired, live);
+    const content = createHash("sha256").update(JSON.stringify(toApply)).digest("hex");
+    const key = identity(desired);
+    const record = this.records.get(key);
+    if (live && record?.content === content && record.fields === ourFields(live)) {
+      return { wrote: false, live };
+    }
+    const why = !live
+      ? "absent"
+      : !record
+        ? "not applied by this process yet"
+        : record.content !== content
+          ? "desired content changed"
+          : "fields we own were changed by another manager";
+    const applied = await this.ssa.apply<LiveObject>(toApply, { force: true });
+    this.countWrite("apply", desired.kind);
+    this.records.set(key, { content, fields: ourFields(applied) });
+    return { wrote: true, live: applied, why };
+  }
+
+  async delete(object: KubernetesObject): Promise<void> {
+    this.records.delete(identity(object));
+    this.countWrite("delete", object.kind);
+    await this.ssa.delete(object);
+  }
+}

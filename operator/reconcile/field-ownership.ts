@@ -1,0 +1,58 @@
+/**
+ * Fields the operator hands over once another manager has taken them (DESIGN.md, Ownership
+ * of fields). The templates already leave out what is never ours (webhook caBundle, replicas
+ * under an HPA). The validator's failurePolicy is ours only until istiod takes it: we create
+ * the webhook with Ignore so a not-yet-serving istiod blocks nothing, istiod switches it to
+ * Fail once it serves, and from then on we must stop sending it or server-side apply would
+ * report a conflict on every reconcile.
+ */
+import { FIELD_MANAGER } from "../kube/server-side-apply.ts";
+import type { KubernetesObject } from "../render/template-engine.ts";
+
+export interface ManagedFieldsEntry {
+  readonly manager?: string;
+  readonly operation?: string;
+  readonly subresource?: string;
+  readonly fieldsV1?: unknown;
+}
+
+export interface LiveObject {
+  readonly metadata: {
+    readonly managedFields?: readonly ManagedFieldsEntry[];
+    readonly [field: string]: unknown;
+  };
+  readonly [field: string]: unknown;
+}
+
+/** True when a manager other than ours owns `field` somewhere in the object. */
+function ownedByAnother(live: LiveObject, field: string): boolean {
+  return (live.metadata.managedFields ?? []).some(
+    (entry) =>
+      entry.manager !== FIELD_MANAGER &&
+      JSON.stringify(entry.fieldsV1 ?? {}).includes(`"f:${field}"`),
+  );
+}
+
+/** The object to apply: the desired one minus the fields another manager has taken over. */
+export function withoutHandedOverFields(
+  desired: KubernetesObject,
+  live: LiveObject | undefined,
+): KubernetesObject {
+  if (desired.kind !== "ValidatingWebhookConfiguration" || !live) return desired;
+  if (!ownedByAnother(live, "failurePolicy")) return desired;
+  const webhooks = (desired.webhooks as Record<string, unknown>[] | undefined) ?? [];
+  return {
+    ...desired,
+    webhooks: webhooks.map((webhook) =>
+      Object.fromEntries(Object.entries(webhook).filter(([field]) => field !== "failurePolicy")),
+    ),
+  };
+}
+
+/** Our own Apply entry (not the status one): what the API server says we own. */
+export function ourFields(live: LiveObject): string {
+  const entry = (live.metadata.managedFields ?? []).find(
+    (e) => e.manager === FIELD_MANAGER && e.operation === "Apply" && !e.subresource,
+  );
+  return JSON.stringify(entry?.fieldsV1 ?? null);
+}

@@ -1,0 +1,46 @@
+/**
+ * What the operator writes on the MeshConfig itself, besides /status: the teardown
+ * finalizer and the ApplySet parent metadata (apply-set.ts). Applied with our field
+ * manager, so the user's own metadata and the spec are never touched; written only when
+ * something is missing or different.
+ */
+import { API_VERSION_STRING, type MeshConfigObject } from "./mesh-config-object.ts";
+import {
+  applySetId,
+  GROUP_KINDS_ANNOTATION,
+  ID_LABEL,
+  TOOLING,
+  TOOLING_ANNOTATION,
+} from "./apply-set.ts";
+import type { ApplyTarget } from "../kube/server-side-apply.ts";
+
+export const FINALIZER = "meshkeeper.dev/teardown";
+
+/** Our metadata on the parent, for the given group-kinds annotation value. */
+export function parentMetadata(name: string, groupKinds: string): ApplyTarget {
+  return {
+    apiVersion: API_VERSION_STRING,
+    kind: "MeshConfig",
+    metadata: {
+      name,
+      labels: { [ID_LABEL]: applySetId(name) },
+      annotations: { [TOOLING_ANNOTATION]: TOOLING, [GROUP_KINDS_ANNOTATION]: groupKinds },
+      finalizers: [FINALIZER],
+    },
+  };
+}
+
+/** The parent with none of our metadata: applying it releases the finalizer. */
+export function releasedParent(name: string): ApplyTarget {
+  return { apiVersion: API_VERSION_STRING, kind: "MeshConfig", metadata: { name } };
+}
+
+export function parentUpToDate(live: MeshConfigObject, groupKinds: string): boolean {
+  const { labels = {}, annotations = {}, finalizers = [] } = live.metadata;
+  return (
+    labels[ID_LABEL] === applySetId(live.metadata.name) &&
+    annotations[TOOLING_ANNOTATION] === TOOLING &&
+    annotations[GROUP_KINDS_ANNOTATION] === groupKinds &&
+    finalizers.includes(FINALIZER)
+  );
+}

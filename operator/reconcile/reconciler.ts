@@ -1,0 +1,334 @@
+/**
+ * reconcile(name): the one-way flow of DESIGN.md for one MeshConfig, level-based: it reads
+ * the current state from the cache every time and never trusts what triggered it.
+ *   read -> (deleting? teardown) -> (paused? report) -> validate -> render
+ *   -> apply phases (skip unchanged) -> prune -> observe -> report status if changed
+ * A phase that waits ends the run with requeue-after; errors throw, and the workqueue
+ * retries them with backoff.
+ */
+import type { Logger } from "pino";
+import { describeProblems, validateMeshConfig } from "../api/validate.ts";
+import type { ObjectCache } from "../kube/object-cache.ts";
+import type { KubeObject } from "../kube/reflector.ts";
+import type { ServerSideApply } from "../kube/server-side-apply.ts";
+import { UnsupportedVersionError } from "../render/istio-versions.ts";
+import { render, type RenderedObject } from "../render/render.ts";
+import type { ObjectApplier, WriteCounter } from "./applier.ts";
+import { groupKindsValue, isMember } from "./apply-set.ts";
+import { applyPhases, phaseName, type PhasesResult } from "./apply-phases.ts";
+import type { DesiredCondition } from "./conditions.ts";
+import { groupKind, identity } from "./identity.ts";
+import { meshConfigRef, type MeshConfigObject } from "./mesh-config-object.ts";
+import { observe } from "./observe.ts";
+import { parentMetadata, parentUpToDate, releasedParent, FINALIZER } from "./parent.ts";
+import { inPhases } from "./phases.ts";
+import { asMember, staleObjects } from "./prune.ts";
+import { findCondition, nextStatus, sameStatus } from "./status.ts";
+import { PAUSED_ANNOTATION, summaryConditions, type Outcome } from "./summary.ts";
+import { nextTeardownStep, type TeardownStep } from "./teardown.ts";
+import { transitionEvents } from "./transition-events.ts";
+
+export interface EventSink {
+  record(
+    regarding: { apiVersion: string; kind: string; name: string; uid: string },
+    type: "Normal" | "Warning",
+    reason: string,
+    note: string,
+  ): void;
+}
+
+export interface ReconcilerOptions {
+  readonly cache: ObjectCache;
+  readonly meshConfigs: ObjectCache;
+  readonly ssa: ServerSideApply;
+  readonly applier: ObjectApplier;
+  readonly log: Logger;
+  readonly events?: EventSink;
+  /** Counts writes the applier does not make (MeshConfig metadata and status). */
+  readonly countWrite?: WriteCounter;
+  /** How long the mesh may stay unavailable before Stalled/ProgressDeadlineExceeded. */
+  readonly progressDeadlineMs?: number;
+  /** How long teardown may wait on stuck objects before releasing the finalizer anyway. */
+  readonly teardownTimeoutMs?: number;
+  /** Periodic re-check of a converged mesh (watches already report every change). */
+  readonly resyncMs?: number;
+  readonly now?: () => Date;
+}
+
+export type RunResult = "success" | "requeue" | "stalled";
+
+export interface ReconcileOutcome {
+  readonly requeueAfterMs?: number;
+  readonly result: RunResult;
+  readonly writes: number;
+}
+
+const WAIT_REQUEUE_MS = 2_000;
+const DEFAULT_PROGRESS_DEADLINE_MS = 600_000;
+
+/** The outcome of a converge run (pure): applied, waiting on a gate, or past the deadline. */
+export function outcomeOf(
+  phases: PhasesResult,
+  components: readonly DesiredCondition[],
+  pastDeadline: boolean,
+  deadlineMs: number,
+): Outcome {
+  if (pastDeadline) {
+    const blocking = components.find((c) => c.status !== "True")?.message ?? "";
+    return {
+      kind: "Stalled",
+      reason: "ProgressDeadlineExceeded",
+      message: `the mesh is not available after ${Math.round(deadlineMs / 1000)} s: ${blocking}; check the Deployments' events`,
+    };
+  }
+  if (phases.kind === "done") return { kind: "Applied" };
+  return {
+    kind: "Waiting",
+    reason: phases.reason,
+    message: `${phaseName(phases.phase)}: ${phases.message}`,
+  };
+}
+
+export class Reconciler {
+  private readonly options: ReconcilerOptions;
+  private readonly now: () => Date;
+  /** The current run's logger (one reconcile at a time: the workqueue runs keys serially). */
+  private log: Logger;
+
+  constructor(options: ReconcilerOptions) {
+    this.options = options;
+    this.now = options.now ?? (() => new Date());
+    this.log = options.log;
+  }
+
+  async reconcile(name: string, log: Logger = this.options.log): Promise<ReconcileOutcome> {
+    this.log = log;
+    const mc = await this.options.meshConfigs.get<MeshConfigObject>(meshConfigRef(name));
+    // Gone: its owner references let the garbage collector take what is left.
+    if (!mc) return { result: "success", writes: 0 };
+    if (mc.metadata.deletionTimestamp) return this.teardown(mc);
+    if (mc.metadata.annotations?.[PAUSED_ANNOTATION] === "true") {
+      const writes = await this.report(mc, { kind: "Paused" }, this.previousComponents(mc));
+      return { result: "success", writes };
+    }
+    const validation = validateMeshConfig(mc);
+    if (!validation.ok) {
+      const message = `the spec is invalid and nothing was changed: ${describeProblems(validation.problems)}`;
+      return this.stall(mc, "InvalidSpec", message);
+    }
+    let rendered: RenderedObject[];
+    try {
+      rendered = render(validation.spec, { name: mc.metadata.name, uid: mc.metadata.uid });
+    } catch (error) {
+      if (error instanceof UnsupportedVersionError)
+        return this.stall(mc, "UnsupportedVersion", error.message);
+      throw error;
+    }
+    try {
+      return await this.converge(mc, rendered, validation.spec.version);
+    } catch (error) {
+      await this.report(
+        mc,
+        { kind: "Failed", reason: "ApplyFailed", message: (error as Error).message },
+        this.previousComponents(mc),
+      );
+      throw error;
+    }
+  }
+
+  private async converge(
+    mc: MeshConfigObject,
+    rendered: RenderedObject[],
+    version: string,
+  ): Promise<ReconcileOutcome> {
+    const desired = rendered.map((r) => ({ ...r, object: asMember(r.object, mc.metadata.name) }));
+    const members = desired.filter((r) => isMember(r.object.kind)).map((r) => r.object);
+    const kinds = members.map((o) => groupKind(o.apiVersion, o.kind));
+    // ApplySet rule: the parent lists a kind before any member of that kind exists.
+    const known = (
+      mc.metadata.annotations?.["applyset.kubernetes.io/contains-group-kinds"] ?? ""
+    ).split(",");
+    let writes = await this.ensureParent(mc, groupKindsValue([...known.filter(Boolean), ...kinds]));
+
+    const live = new Map<string, KubeObject>();
+    const phases = await applyPhases(inPhases(desired), {
+      applier: this.options.applier,
+      lookup: (object) => this.options.cache.get(object),
+      live,
+      onWrite: (object, why) => {
+        this.log.debug({ object: identity(object), why }, "applied");
+      },
+    });
+    writes += phases.writes;
+    let pruned = 0;
+    if (phases.kind === "done") {
+      pruned = await this.prune(mc, members);
+      writes += pruned;
+      if (this.options.cache.unsyncedKinds().length === 0)
+        writes += await this.ensureParent(mc, groupKindsValue(kinds));
+    }
+    const observation = observe(desired, live, phases.kind === "done");
+    const ready = observation.conditions.every((c) => c.status === "True");
+    const finalOutcome = outcomeOf(
+      phases,
+      observation.conditions,
+      !ready && this.pastProgressDeadline(mc),
+      this.options.progressDeadlineMs ?? DEFAULT_PROGRESS_DEADLINE_MS,
+    );
+    writes += await this.report(mc, finalOutcome, observation.conditions, {
+      observation,
+      istioVersion: version,
+      managedObjects: desired.length,
+    });
+    this.log.info(
+      { writes, pruned, phases: phases.kind, ready, objects: desired.length },
+      phases.kind === "done" ? "reconciled" : `waiting: ${phases.reason}`,
+    );
+    if (finalOutcome.kind === "Stalled")
+      return { result: "stalled", requeueAfterMs: WAIT_REQUEUE_MS * 5, writes };
+    if (phases.kind !== "done" || !ready)
+      return { result: "requeue", requeueAfterMs: WAIT_REQUEUE_MS, writes };
+    return { result: "success", requeueAfterMs: this.options.resyncMs ?? 300_000, writes };
+  }
+
+  /** Stalled (InvalidSpec, UnsupportedVersion): report, touch nothing, wait for a new spec. */
+  private async stall(
+    mc: MeshConfigObject,
+    reason: "InvalidSpec" | "UnsupportedVersion",
+    message: string,
+  ): Promise<ReconcileOutcome> {
+    const writes = await this.report(
+      mc,
+      { kind: "Stalled", reason, message },
+      this.previousComponents(mc),
+    );
+    this.log.warn({ reason }, message);
+    return { result: "stalled", writes };
+  }
+
+  private pastProgressDeadline(mc: MeshConfigObject): boolean {
+    const stalled = findCondition(mc.status, "Stalled");
+    if (
+      stalled?.status === "True" &&
+      stalled.reason === "ProgressDeadlineExceeded" &&
+      mc.status?.observedGeneration === mc.metadata.generation
+    )
+      return true;
+    const reconciling = findCondition(mc.status, "Reconciling");
+    if (reconciling?.status !== "True") return false;
+    const since = Date.parse(reconciling.lastTransitionTime);
+    return (
+      this.now().getTime() - since >
+      (this.options.progressDeadlineMs ?? DEFAULT_PROGRESS_DEADLINE_MS)
+    );
+  }
+
+  private previousComponents(mc: MeshConfigObject): DesiredCondition[] {
+    const summary = new Set(["Ready", "Reconciled", "Reconciling", "Stalled"]);
+    return (mc.status?.conditions ?? [])
+      .filter((c) => !summary.has(c.type))
+      .map(({ type, status, reason, message }) => ({ type, status, reason, message }));
+  }
+
+  private async ensureParent(mc: MeshConfigObject, groupKinds: string): Promise<number> {
+    if (parentUpToDate(mc, groupKinds)) return 0;
+    await this.options.ssa.apply(parentMetadata(mc.metadata.name, groupKinds), { force: true });
+    this.options.countWrite?.("apply", "MeshConfig");
+    // Keep our copy current: the watch event may not have arrived before the next check.
+    mc.metadata.annotations = {
+      ...mc.metadata.annotations,
+      "applyset.kubernetes.io/contains-group-kinds": groupKinds,
+    };
+    return 1;
+  }
+
+  private async prune(
+    mc: MeshConfigObject,
+    members: readonly RenderedObject["object"][],
+  ): Promise<number> {
+    const stale = staleObjects(this.options.cache.list(), members, mc.metadata);
+    for (const object of stale) {
+      this.log.info(
+        { object: identity(object as RenderedObject["object"]) },
+        "pruning an object no longer desired",
+      );
+      await this.options.applier.delete(object as RenderedObject["object"]);
+    }
+    return stale.length;
+  }
+
+  private async teardown(mc: MeshConfigObject): Promise<ReconcileOutcome> {
+    if (!mc.metadata.finalizers?.includes(FINALIZER)) return { result: "success", writes: 0 };
+    const step = nextTeardownStep(this.options.cache.list(), mc.metadata);
+    const started = Date.parse(mc.metadata.deletionTimestamp ?? "");
+    const overdue = this.now().getTime() - started > (this.options.teardownTimeoutMs ?? 120_000);
+    const unsynced = this.options.cache.unsyncedKinds();
+    if ((step.kind === "done" && unsynced.length === 0) || overdue) return this.release(mc, step);
+    let writes = 0;
+    if (step.kind === "delete") {
+      for (const object of step.objects) {
+        await this.options.applier.delete(object as RenderedObject["object"]);
+        writes += 1;
+      }
+    }
+    const blockedOn =
+      step.kind === "delete" ? step.blockedOn : `waiting for the watches of ${unsynced.join(", ")}`;
+    writes += await this.report(
+      mc,
+      { kind: "Waiting", reason: "Deleting", message: `tearing the mesh down: ${blockedOn}` },
+      [],
+    );
+    return { result: "requeue", requeueAfterMs: 1_000, writes };
+  }
+
+  private async release(mc: MeshConfigObject, step: TeardownStep): Promise<ReconcileOutcome> {
+    if (step.kind !== "done")
+      this.event(
+        mc,
+        "Warning",
+        "TeardownTimedOut",
+        `released the finalizer while still ${step.blockedOn}; the garbage collector takes the rest`,
+      );
+    await this.options.ssa.apply(releasedParent(mc.metadata.name), { force: true });
+    this.options.countWrite?.("apply", "MeshConfig");
+    this.log.info({ complete: step.kind === "done" }, "teardown finished: finalizer released");
+    return { result: "success", writes: 1 };
+  }
+
+  /** Writes status through /status when it differs from what is stored; returns the writes. */
+  private async report(
+    mc: MeshConfigObject,
+    outcome: Outcome,
+    components: readonly DesiredCondition[],
+    extra: Partial<
+      Pick<Parameters<typeof nextStatus>[0], "observation" | "istioVersion" | "managedObjects">
+    > = {},
+  ): Promise<number> {
+    const status = nextStatus({
+      previous: mc.status,
+      generation: mc.metadata.generation ?? 0,
+      conditions: summaryConditions(outcome, components),
+      now: this.now(),
+      ...extra,
+    });
+    if (sameStatus(status, mc.status)) return 0;
+    await this.options.ssa.apply(
+      { ...meshConfigRef(mc.metadata.name), status },
+      { force: true, subresource: "status" },
+    );
+    this.options.countWrite?.("apply", "MeshConfig/status");
+    for (const e of transitionEvents(mc.status?.conditions ?? [], status.conditions ?? []))
+      this.event(mc, e.type, e.reason, e.note);
+    mc.status = status;
+    return 1;
+  }
+
+  private event(mc: MeshConfigObject, type: "Normal" | "Warning", reason: string, note: string) {
+    this.options.events?.record(
+      { ...meshConfigRef(mc.metadata.name), name: mc.metadata.name, uid: mc.metadata.uid },
+      type,
+      reason,
+      note,
+    );
+  }
+}

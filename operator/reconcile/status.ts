@@ -1,0 +1,72 @@
+/**
+ * report (pure part): the next MeshConfig status from what this reconcile did and saw, and
+ * the comparison that decides whether to write it. Transition times are kept while a
+ * condition's status holds (conditions.ts), so an unchanged mesh yields an identical status
+ * and no write.
+ */
+import type { Condition, MeshConfigStatus } from "../api/mesh-config-status.ts";
+import { settleConditions, type DesiredCondition } from "./conditions.ts";
+import type { Observation } from "./observe.ts";
+
+export interface StatusInput {
+  readonly previous: Partial<MeshConfigStatus> | undefined;
+  readonly generation: number;
+  readonly conditions: readonly DesiredCondition[];
+  readonly observation?: Observation;
+  readonly istioVersion?: string;
+  readonly managedObjects?: number;
+  readonly now: Date;
+}
+
+export function nextStatus(input: StatusInput): MeshConfigStatus {
+  const previous = input.previous ?? {};
+  const { observation } = input;
+  return {
+    observedGeneration: input.generation,
+    conditions: settleConditions(
+      previous.conditions ?? [],
+      input.conditions,
+      input.generation,
+      input.now,
+    ),
+    ...(input.istioVersion ? { istioVersion: input.istioVersion } : {}),
+    ...(observation
+      ? {
+          components: {
+            ...(observation.istiod ? { istiod: observation.istiod } : {}),
+            ...(Object.keys(observation.gateways).length ? { gateways: observation.gateways } : {}),
+          },
+        }
+      : previous.components
+        ? { components: previous.components }
+        : {}),
+    ...(previous.certificateAuthority
+      ? { certificateAuthority: previous.certificateAuthority }
+      : {}),
+    ...(input.managedObjects !== undefined
+      ? { managedObjects: input.managedObjects }
+      : previous.managedObjects !== undefined
+        ? { managedObjects: previous.managedObjects }
+        : {}),
+  };
+}
+
+/** JSON with sorted keys, so two statuses compare by content, not by key order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
+
+export function sameStatus(a: unknown, b: unknown): boolean {
+  return canonical(a ?? {}) === canonical(b ?? {});
+}
+
+export function findCondition(
+  status: Partial<MeshConfigStatus> | undefined,
+  type: string,
+): Condition | undefined {
+  return status?.conditions?.find((c) => c.type === type);
+}

@@ -1,0 +1,33 @@
+/**
+ * Which status transitions deserve a Kubernetes Event on the MeshConfig (pure): the mesh
+ * became Ready, stopped being Ready, or Stalled. Everything else is visible in status and
+ * would only be noise in `kubectl describe`.
+ */
+import type { Condition } from "../api/mesh-config-status.ts";
+
+export interface TransitionEvent {
+  readonly type: "Normal" | "Warning";
+  readonly reason: string;
+  readonly note: string;
+}
+
+type Summary = Pick<Condition, "type" | "status" | "reason" | "message">;
+
+export function transitionEvents(
+  before: readonly Summary[],
+  after: readonly Summary[],
+): TransitionEvent[] {
+  const was = (type: string) => before.find((c) => c.type === type)?.status;
+  const events: TransitionEvent[] = [];
+  const ready = after.find((c) => c.type === "Ready");
+  if (ready && ready.status !== was("Ready")) {
+    if (ready.status === "True")
+      events.push({ type: "Normal", reason: "MeshReady", note: ready.message });
+    else if (was("Ready") === "True")
+      events.push({ type: "Warning", reason: ready.reason, note: ready.message });
+  }
+  const stalled = after.find((c) => c.type === "Stalled");
+  if (stalled?.status === "True" && was("Stalled") !== "True")
+    events.push({ type: "Warning", reason: stalled.reason, note: stalled.message });
+  return events;
+}

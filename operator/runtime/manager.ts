@@ -1,0 +1,208 @@
+/**
+ * The process wiring behind `meshkeeper run`: caches (watches) feed keys into the
+ * workqueue, the workqueue runs the reconciler, and leader election decides whether this
+ * replica does any of it. A standby replica serves /healthz and /readyz but watches and
+ * writes nothing until it leads.
+ */
+import type { KubeConfig } from "@kubernetes/client-node";
+import { hostname } from "node:os";
+import { MESH_LABEL, MANAGED_BY } from "../render/render.ts";
+import { Discovery } from "../kube/discovery.ts";
+import { EventRecorder } from "../kube/events.ts";
+import { LeaderElector } from "../kube/leader-election.ts";
+import { ObjectCache } from "../kube/object-cache.ts";
+import type { EventType, KubeObject } from "../kube/reflector.ts";
+import { RestClient } from "../kube/rest-client.ts";
+import { ServerSideApply } from "../kube/server-side-apply.ts";
+import { Workqueue } from "../kube/workqueue.ts";
+import { ObjectApplier } from "../reconcile/applier.ts";
+import { MESH_CONFIG_KIND } from "../reconcile/mesh-config-object.ts";
+import { OWNED_KINDS } from "../reconcile/owned-kinds.ts";
+import { Reconciler } from "../reconcile/reconciler.ts";
+import { startHealthServer, type HealthServer } from "./health-server.ts";
+import { newReconcileId, reconcileLogger, type Logger } from "./logger.ts";
+import { OperatorMetrics } from "./metrics.ts";
+
+export interface ManagerOptions {
+  readonly kubeconfig: KubeConfig;
+  readonly log: Logger;
+  /** Port for /healthz, /readyz and /metrics; 0 picks a free one; undefined serves none. */
+  readonly healthPort?: number;
+  readonly healthHost?: string;
+  /** Lease namespace and name; undefined runs without leader election (one replica only). */
+  readonly leaderElection?: { readonly namespace: string; readonly name: string };
+  readonly identity?: string;
+  readonly progressDeadlineMs?: number;
+  readonly teardownTimeoutMs?: number;
+  readonly resyncMs?: number;
+  /** Called when leadership is lost: the process must stop (another replica took over). */
+  readonly onLostLeadership?: () => void;
+}
+
+/** Only our objects reach the process: the API server filters the watches by label. */
+export const OWNED_SELECTOR = `${Object.entries(MANAGED_BY)
+  .map(([k, v]) => `${k}=${v}`)
+  .join(",")},${MESH_LABEL}`;
+
+export class Manager {
+  readonly client: RestClient;
+  readonly metrics = new OperatorMetrics();
+  readonly identity: string;
+  private readonly options: ManagerOptions;
+  private readonly log: Logger;
+  private readonly cache: ObjectCache;
+  private readonly meshConfigs: ObjectCache;
+  private readonly queue: Workqueue;
+  private readonly reconciler: Reconciler;
+  private readonly triggers = new Map<string, string>();
+  private elector: LeaderElector | undefined;
+  private health: HealthServer | undefined;
+  private running = false;
+
+  constructor(options: ManagerOptions) {
+    this.options = options;
+    this.log = options.log;
+    this.identity = options.identity ?? `${hostname()}-${process.pid}`;
+    this.client = new RestClient(options.kubeconfig);
+    const discovery = new Discovery(this.client);
+    const ssa = new ServerSideApply(this.client, discovery);
+    const onRestart = (kind: string, reason: string) => {
+      this.metrics.countWatchRestart(kind);
+      this.log.warn({ kind, reason }, "watch restarted");
+    };
+    this.cache = new ObjectCache(this.client, discovery, {
+      kinds: OWNED_KINDS,
+      labelSelector: OWNED_SELECTOR,
+      onEvent: (type, object) => {
+        const labels = (object.metadata.labels ?? {}) as Record<string, string>;
+        this.enqueue(labels[MESH_LABEL] ?? "default", type, object);
+      },
+      onRestart,
+    });
+    this.meshConfigs = new ObjectCache(this.client, discovery, {
+      kinds: [MESH_CONFIG_KIND],
+      onEvent: (type, object) => {
+        this.enqueue(object.metadata.name, type, object);
+      },
+      onRestart,
+    });
+    const events = new EventRecorder(this.client, this.identity, {
+      onError: (error) => {
+        this.log.warn({ err: error }, "could not record an event");
+      },
+    });
+    this.reconciler = new Reconciler({
+      cache: this.cache,
+      meshConfigs: this.meshConfigs,
+      ssa,
+      applier: new ObjectApplier(ssa, (verb, kind) => {
+        this.metrics.countWrite(verb, kind);
+      }),
+      countWrite: (verb, kind) => {
+        this.metrics.countWrite(verb, kind);
+      },
+      log: this.log,
+      events,
+      ...(options.progressDeadlineMs ? { progressDeadlineMs: options.progressDeadlineMs } : {}),
+      ...(options.teardownTimeoutMs ? { teardownTimeoutMs: options.teardownTimeoutMs } : {}),
+      ...(options.resyncMs ? { resyncMs: options.resyncMs } : {}),
+    });
+    this.queue = new Workqueue((key) => this.runOnce(key), {
+      onError: (key, error, retryInMs) => {
+        this.log.error({ key, err: error, retryInMs }, "reconcile failed; retrying with backoff");
+      },
+    });
+    this.metrics.trackQueueDepth(() => this.queue.depth);
+  }
+
+  private enqueue(key: string, type: EventType | "resync", object?: KubeObject): void {
+    const what = object
+      ? `${object.kind ?? "object"} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ""}${object.metadata.name}`
+      : "";
+    this.triggers.set(key, `${type} ${what}`.trim());
+    this.queue.add(key);
+  }
+
+  private async runOnce(key: string) {
+    const log = reconcileLogger(this.log, {
+      key,
+      trigger: this.triggers.get(key) ?? "requeue",
+      reconcileId: newReconcileId(),
+    });
+    this.triggers.delete(key);
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    try {
+      const outcome = await this.reconciler.reconcile(key, log);
+      this.metrics.observeReconcile(outcome.result, seconds());
+      log.debug({ ms: Math.round(seconds() * 1000), writes: outcome.writes }, "reconcile done");
+      return outcome;
+    } catch (error) {
+      this.metrics.observeReconcile("error", seconds());
+      throw error;
+    }
+  }
+
+  /** Healthy while the process runs; ready once the caches have listed (or while standby). */
+  private isReady(): boolean {
+    return !this.running || (this.cache.synced && this.meshConfigs.synced);
+  }
+
+  async start(): Promise<void> {
+    if (this.options.healthPort !== undefined) {
+      this.health = await startHealthServer({
+        port: this.options.healthPort,
+        ...(this.options.healthHost ? { host: this.options.healthHost } : {}),
+        metrics: this.metrics,
+        isHealthy: () => true,
+        isReady: () => this.isReady(),
+      });
+      this.log.info({ port: this.health.port }, "serving /healthz, /readyz and /metrics");
+    }
+    const election = this.options.leaderElection;
+    if (!election) {
+      this.startControllers();
+      return;
+    }
+    this.elector = new LeaderElector({
+      client: this.client,
+      ...election,
+      identity: this.identity,
+      onStartedLeading: () => {
+        this.log.info({ identity: this.identity }, "became the leader");
+        this.startControllers();
+      },
+      onStoppedLeading: () => {
+        this.log.error({ identity: this.identity }, "lost leadership; stopping");
+        this.options.onLostLeadership?.();
+      },
+      onNewLeader: (leader) => {
+        this.log.info({ leader }, "the leader is");
+      },
+      onError: (error) => {
+        this.log.warn({ err: error }, "leader election request failed");
+      },
+    });
+    this.elector.start();
+  }
+
+  get healthPort(): number | undefined {
+    return this.health?.port;
+  }
+
+  private startControllers(): void {
+    this.running = true;
+    this.cache.start();
+    this.meshConfigs.start();
+  }
+
+  /** Graceful: finish the running reconcile, stop watching, release the lease. */
+  async stop(): Promise<void> {
+    await this.queue.shutdown();
+    await Promise.all([this.cache.stop(), this.meshConfigs.stop()]);
+    await this.elector?.stop();
+    await this.health?.close();
+    this.client.close();
+    this.running = false;
+  }
+}
