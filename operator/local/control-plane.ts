@@ -217,6 +217,20 @@ export class LocalControlPlane {
     progress(`${options.nodes ?? 1} KWOK node(s) Ready (${mark("nodes")})`);
   }
 
+  /**
+   * Stops the API server and starts it again on the same port, certificates and etcd (as a
+   * real upgrade or crash would): tests check that watches and the operator survive it.
+   */
+  async restartApiserver(timeoutMs = 60_000): Promise<void> {
+    const index = this.processes.findIndex((p) => p.component === "kube-apiserver");
+    const old = this.processes[index];
+    if (!old) throw new Error("the API server is not running");
+    await old.stop();
+    this.processes.splice(index, 1);
+    const apiserver = this.launch("kube-apiserver", old.spec.binary, [...old.spec.args]);
+    await waitUntilHealthy(apiserver, () => this.apiserverReady(), timeoutMs);
+  }
+
   private launch(component: string, binary: string, argv: string[]): ManagedProcess {
     const process = new ManagedProcess({
       component,

@@ -17,6 +17,8 @@ export interface ProcessSpec {
 export class ManagedProcess {
   readonly component: string;
   readonly logFile: string;
+  /** How it was started, so it can be started again the same way. */
+  readonly spec: ProcessSpec;
   readonly pid: number;
   private readonly child: ChildProcess;
   private exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -24,6 +26,7 @@ export class ManagedProcess {
   private readonly exited: Promise<void>;
 
   constructor(spec: ProcessSpec) {
+    this.spec = spec;
     this.component = spec.component;
     this.logFile = spec.logFile;
     const log = openSync(spec.logFile, "a");

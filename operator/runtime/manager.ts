@@ -18,7 +18,7 @@ import { Workqueue } from "../kube/workqueue.ts";
 import { ObjectApplier } from "../reconcile/applier.ts";
 import { MESH_CONFIG_KIND } from "../reconcile/mesh-config-object.ts";
 import { OWNED_KINDS } from "../reconcile/owned-kinds.ts";
-import { Reconciler } from "../reconcile/reconciler.ts";
+import { Reconciler, type ReconcileOutcome } from "../reconcile/reconciler.ts";
 import { startHealthServer, type HealthServer } from "./health-server.ts";
 import { newReconcileId, reconcileLogger, type Logger } from "./logger.ts";
 import { OperatorMetrics } from "./metrics.ts";
@@ -30,11 +30,19 @@ export interface ManagerOptions {
   readonly healthPort?: number;
   readonly healthHost?: string;
   /** Lease namespace and name; undefined runs without leader election (one replica only). */
-  readonly leaderElection?: { readonly namespace: string; readonly name: string };
+  readonly leaderElection?: {
+    readonly namespace: string;
+    readonly name: string;
+    readonly leaseDurationMs?: number;
+    readonly renewDeadlineMs?: number;
+    readonly retryPeriodMs?: number;
+  };
   readonly identity?: string;
   readonly progressDeadlineMs?: number;
   readonly teardownTimeoutMs?: number;
   readonly resyncMs?: number;
+  /** Told of every finished reconcile (tests and benchmarks wait on it). */
+  readonly onReconciled?: (key: string, outcome: ReconcileOutcome) => void;
   /** Called when leadership is lost: the process must stop (another replica took over). */
   readonly onLostLeadership?: () => void;
 }
@@ -136,6 +144,7 @@ export class Manager {
       const outcome = await this.reconciler.reconcile(key, log);
       this.metrics.observeReconcile(outcome.result, seconds());
       log.debug({ ms: Math.round(seconds() * 1000), writes: outcome.writes }, "reconcile done");
+      this.options.onReconciled?.(key, outcome);
       return outcome;
     } catch (error) {
       this.metrics.observeReconcile("error", seconds());

@@ -1,0 +1,133 @@
+/**
+ * Runs the operator (the real Manager, in this process) against the shared API server and
+ * gives tests what they need to watch it: every reconcile's outcome, the requests it sent,
+ * and a client of their own for acting like a person with kubectl.
+ */
+import type { KubeConfig } from "@kubernetes/client-node";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Discovery } from "../../operator/kube/discovery.ts";
+import { RestClient } from "../../operator/kube/rest-client.ts";
+import { ServerSideApply, type ApplyTarget } from "../../operator/kube/server-side-apply.ts";
+import type { MeshConfigObject } from "../../operator/reconcile/mesh-config-object.ts";
+import type { ReconcileOutcome } from "../../operator/reconcile/reconciler.ts";
+import { createLogger } from "../../operator/runtime/logger.ts";
+import { Manager, type ManagerOptions } from "../../operator/runtime/manager.ts";
+
+export const MESH_PATH = "/apis/meshkeeper.dev/v1alpha1/meshconfigs/default";
+const WRITE_VERBS = ["POST", "PUT", "PATCH", "DELETE"];
+
+export async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  ms = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+export class OperatorHarness {
+  readonly manager: Manager;
+  /** The test's own client: its requests never count as the operator's. */
+  readonly client: RestClient;
+  readonly ssa: ServerSideApply;
+  readonly outcomes: ReconcileOutcome[] = [];
+
+  constructor(config: KubeConfig, options: Partial<ManagerOptions> = {}) {
+    this.manager = new Manager({
+      kubeconfig: config,
+      log: createLogger({ level: process.env.MESHKEEPER_TEST_LOG ?? "silent" }),
+      onReconciled: (_key, outcome) => this.outcomes.push(outcome),
+      ...options,
+    });
+    this.client = new RestClient(config);
+    this.ssa = new ServerSideApply(this.client, new Discovery(this.client));
+  }
+
+  async start(): Promise<this> {
+    await this.manager.start();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await this.manager.stop();
+    this.client.close();
+  }
+
+  /** The operator's write requests so far (reads and watches excluded). */
+  writes(): number {
+    return WRITE_VERBS.reduce(
+      (sum, verb) => sum + (this.manager.client.requests.get(verb) ?? 0),
+      0,
+    );
+  }
+
+  async meshConfig(): Promise<MeshConfigObject | undefined> {
+    try {
+      return await this.client.send<MeshConfigObject>({ method: "GET", path: MESH_PATH });
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  condition(mc: MeshConfigObject | undefined, type: string) {
+    return mc?.status?.conditions?.find((c) => c.type === type);
+  }
+
+  /** Waits until the current generation has a condition with this status (and reason). */
+  async waitForCondition(type: string, status: string, reason?: string, ms = 60_000) {
+    return until(
+      `${type}=${status}${reason ? ` (${reason})` : ""}`,
+      async () => {
+        const mc = await this.meshConfig();
+        const c = this.condition(mc, type);
+        const current = mc?.status?.observedGeneration === mc?.metadata.generation;
+        return current && c?.status === status && (!reason || c.reason === reason) ? mc : undefined;
+      },
+      ms,
+    );
+  }
+
+  /** Waits until the operator has run `count` more reconciles and the queue is quiet. */
+  async settle(quietMs = 300): Promise<void> {
+    let seen = this.outcomes.length;
+    for (;;) {
+      await sleep(quietMs);
+      if (this.outcomes.length === seen) return;
+      seen = this.outcomes.length;
+    }
+  }
+
+  /** Server-side apply as a person would (`kubectl apply --server-side`), not as meshkeeper. */
+  async applyAsUser(object: ApplyTarget): Promise<void> {
+    const path = await new Discovery(this.client).pathOf(object);
+    await this.client.send({
+      method: "PATCH",
+      path,
+      body: object,
+      contentType: "application/apply-patch+yaml",
+      query: { fieldManager: "kubectl", force: "true" },
+    });
+  }
+
+  /** A hand edit (`kubectl edit`/`patch`): a merge patch under another field manager. */
+  async edit(object: ApplyTarget, patch: unknown, fieldManager = "kubectl-edit"): Promise<void> {
+    const path = await new Discovery(this.client).pathOf(object);
+    await this.client.send({
+      method: "PATCH",
+      path,
+      body: patch,
+      contentType: "application/merge-patch+json",
+      query: { fieldManager },
+    });
+  }
+
+  async get<T = Record<string, unknown>>(object: ApplyTarget): Promise<T | undefined> {
+    return this.ssa.get<T>(object);
+  }
+}

@@ -1,0 +1,319 @@
+/**
+ * The operator end to end against the real API server (controller-manager, scheduler and
+ * KWOK make Deployments Available): cold install to Ready, zero-write resyncs, drift repair
+ * on every kind, fields istiod owns left alone, pruning, foreign look-alikes untouched,
+ * invalid specs, pause, the progress deadline, and teardown that keeps the CA.
+ */
+import { execFile } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { locateBinary } from "../../operator/local/assets.ts";
+import { BINARIES } from "../../operator/local/components.ts";
+import type { ApplyTarget } from "../../operator/kube/server-side-apply.ts";
+import { applySetId, PART_OF_LABEL } from "../../operator/reconcile/apply-set.ts";
+import { identity } from "../../operator/reconcile/identity.ts";
+import { OWNED_KINDS } from "../../operator/reconcile/owned-kinds.ts";
+import { adminConfig } from "./cluster-client.ts";
+import { installMeshConfigCrd } from "./meshconfig-client.ts";
+import { MESH_PATH, OperatorHarness, until } from "./operator-harness.ts";
+
+const ID = applySetId("default");
+const INGRESS = {
+  name: "istio-ingressgateway",
+  namespace: "istio-ingress",
+  type: "ingress",
+  autoscaling: { enabled: true, minReplicas: 1, maxReplicas: 3, targetCPUUtilization: 80 },
+};
+const EGRESS = {
+  name: "istio-egressgateway",
+  namespace: "istio-egress",
+  type: "egress",
+  replicas: 1,
+  autoscaling: { enabled: false },
+};
+
+function mesh(spec: Record<string, unknown> = {}, metadata: Record<string, unknown> = {}) {
+  return {
+    apiVersion: "meshkeeper.dev/v1alpha1",
+    kind: "MeshConfig",
+    metadata: { name: "default", ...metadata },
+    spec: {
+      version: "1.31.1",
+      namespace: "istio-system",
+      controlPlane: { replicas: 1, autoscaling: { enabled: false } },
+      gateways: [INGRESS, EGRESS],
+      security: { mtls: "STRICT", authorization: "DenyAll" },
+      telemetry: { accessLogging: true },
+      ...spec,
+    },
+  };
+}
+
+type Live = ApplyTarget & { metadata: { uid: string; resourceVersion: string } };
+
+let harness: OperatorHarness;
+
+/** Every live object that belongs to the mesh's ApplySet, by identity. */
+async function members(): Promise<Map<string, Live>> {
+  const found = new Map<string, Live>();
+  for (const { apiVersion, kind } of OWNED_KINDS) {
+    const base = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    const plural = (
+      await harness.manager.client.send<{
+        resources: { name: string; kind: string }[];
+      }>({ method: "GET", path: base })
+    ).resources.find((r) => r.kind === kind)?.name;
+    if (!plural) continue;
+    const list = await harness.client.send<{ items: Live[] }>({
+      method: "GET",
+      path: `${base}/${plural}`,
+      query: { labelSelector: `${PART_OF_LABEL}=${ID}` },
+    });
+    for (const item of list.items) {
+      const object = { ...item, apiVersion, kind };
+      found.set(identity(object), object);
+    }
+  }
+  return found;
+}
+
+/** Writes of managed objects (not of the MeshConfig's metadata or status), from /metrics. */
+async function objectWrites(): Promise<number> {
+  const metrics = await harness.manager.metrics.text();
+  return [...metrics.matchAll(/meshkeeper_api_writes_total\{verb="\w+",kind="([^"]+)"\} (\d+)/g)]
+    .filter(([, kind]) => !kind?.startsWith("MeshConfig"))
+    .reduce((sum, [, , n]) => sum + Number(n), 0);
+}
+
+async function exists(object: ApplyTarget): Promise<Live | undefined> {
+  return harness.get<Live>(object);
+}
+
+const kubectl = (...args: string[]) =>
+  promisify(execFile)(locateBinary(BINARIES.kubectl)?.path ?? "kubectl", args, {
+    env: { ...process.env, KUBECONFIG: inject("cluster").kubeconfig },
+  });
+
+async function deleteMeshConfig(): Promise<void> {
+  await harness.client.send({ method: "DELETE", path: MESH_PATH }).catch(() => undefined);
+  await until("the MeshConfig to be gone", async () => !(await harness.meshConfig()), 60_000);
+}
+
+beforeAll(async () => {
+  await installMeshConfigCrd();
+  harness = await new OperatorHarness(adminConfig()).start();
+  await deleteMeshConfig();
+});
+
+afterAll(async () => {
+  await deleteMeshConfig();
+  await harness.stop();
+});
+
+describe("the operator", () => {
+  it("installs a mesh from nothing to Ready, writing each object once", async () => {
+    const before = harness.writes();
+    await harness.applyAsUser(mesh());
+    const mc = await harness.waitForCondition("Ready", "True");
+    const { stdout } = await kubectl(
+      "wait",
+      "--for=condition=Ready",
+      "meshconfig/default",
+      "--timeout=5s",
+    );
+    expect(stdout).toContain("condition met");
+    const live = await members();
+    const objects = mc.status?.managedObjects ?? 0;
+    expect(objects).toBeGreaterThan(30);
+    for (const object of live.values()) {
+      expect(object.metadata.ownerReferences).toEqual([
+        expect.objectContaining({ kind: "MeshConfig", uid: mc.metadata.uid, controller: true }),
+      ]);
+    }
+    // Each object once; the rest are the MeshConfig's own metadata and status updates.
+    expect(await objectWrites()).toBe(objects);
+    expect(harness.writes() - before).toBeLessThan(objects + 15);
+    expect(mc.status?.components?.istiod).toEqual({ ready: 1, desired: 1 });
+  });
+
+  it("performs zero writes on a resync where nothing changed", async () => {
+    await harness.settle();
+    const before = harness.writes();
+    const runs = harness.outcomes.length;
+    for (let i = 0; i < 3; i += 1) {
+      await harness.edit(mesh(), { metadata: { annotations: { "example.com/touch": String(i) } } });
+      await until("a reconcile", () => harness.outcomes.length > runs + i);
+    }
+    await harness.settle();
+    expect(harness.writes() - before).toBe(0);
+    expect(harness.outcomes.slice(runs).every((o) => o.writes === 0)).toBe(true);
+  });
+
+  it("restores one object of every kind deleted by hand", async () => {
+    const live = await members();
+    // One object per kind (namespaces are never deleted: that would take their contents).
+    const victims = [...new Map([...live.values()].map((o) => [o.kind, o])).values()];
+    // Everything this spec renders but PodDisruptionBudgets (no component has 2 replicas).
+    expect(victims.map((v) => v.kind).sort()).toEqual(
+      OWNED_KINDS.map((k) => k.kind)
+        .filter(
+          (k) => !["Namespace", "CustomResourceDefinition", "PodDisruptionBudget"].includes(k),
+        )
+        .sort(),
+    );
+    const crd = {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: "wasmplugins.extensions.istio.io" },
+    };
+    const crdUid = (await exists(crd))?.metadata.uid;
+    for (const victim of [...victims, crd]) await harness.ssa.delete(victim);
+    for (const victim of [...victims]) {
+      await until(`${identity(victim)} to come back`, async () => {
+        const now = await exists(victim);
+        return now && now.metadata.uid !== victim.metadata.uid;
+      });
+    }
+    await until("the CRD to come back", async () => {
+      const now = await exists(crd);
+      return now && now.metadata.uid !== crdUid && !now.metadata.deletionTimestamp;
+    });
+    await harness.waitForCondition("Ready", "True");
+  });
+
+  it("restores hand edits to fields it owns, on every kind", async () => {
+    const live = await members();
+    const victims = [...new Map([...live.values()].map((o) => [o.kind, o])).values()];
+    const label = "app.kubernetes.io/component";
+    for (const victim of victims)
+      await harness.edit(victim, { metadata: { labels: { [label]: "edited-by-hand" } } });
+    for (const victim of victims) {
+      await until(`${identity(victim)} to be restored`, async () => {
+        const now = await exists(victim);
+        return now?.metadata.labels?.[label] === victim.metadata.labels?.[label];
+      });
+    }
+  });
+
+  it("leaves fields istiod and the autoscaler own alone, without a reconcile storm", async () => {
+    const webhook = {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "MutatingWebhookConfiguration",
+      metadata: { name: "istio-sidecar-injector" },
+    };
+    const validator = {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingWebhookConfiguration",
+      metadata: { name: "istio-validator-istio-system" },
+    };
+    const gateway = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: INGRESS.name, namespace: INGRESS.namespace },
+    };
+    await harness.settle();
+    const before = await objectWrites();
+    const jsonPatch = async (object: ApplyTarget, patch: unknown[], fieldManager: string) => {
+      await harness.client.send({
+        method: "PATCH",
+        path:
+          object.kind === "Deployment"
+            ? `/apis/apps/v1/namespaces/${object.metadata.namespace ?? ""}/deployments/${object.metadata.name}`
+            : `/apis/admissionregistration.k8s.io/v1/${object.kind === "MutatingWebhookConfiguration" ? "mutatingwebhookconfigurations" : "validatingwebhookconfigurations"}/${object.metadata.name}`,
+        body: patch,
+        contentType: "application/json-patch+json",
+        query: { fieldManager },
+      });
+    };
+    const caBundle = Buffer.from("istiod's CA").toString("base64");
+    await jsonPatch(
+      webhook,
+      [{ op: "add", path: "/webhooks/0/clientConfig/caBundle", value: caBundle }],
+      "pilot-discovery",
+    );
+    await jsonPatch(
+      validator,
+      [{ op: "replace", path: "/webhooks/0/failurePolicy", value: "Fail" }],
+      "pilot-discovery",
+    );
+    await jsonPatch(
+      gateway,
+      [{ op: "replace", path: "/spec/replicas", value: 3 }],
+      "horizontal-pod-autoscaler",
+    );
+    await sleep(1_500);
+    await harness.settle();
+    type Webhooks = { webhooks: { clientConfig: { caBundle?: string }; failurePolicy?: string }[] };
+    expect((await harness.get<Webhooks>(webhook))?.webhooks[0]?.clientConfig.caBundle).toBe(
+      caBundle,
+    );
+    expect((await harness.get<Webhooks>(validator))?.webhooks[0]?.failurePolicy).toBe("Fail");
+    expect((await harness.get<{ spec: { replicas: number } }>(gateway))?.spec.replicas).toBe(3);
+    // At most one object write: the validator once more, without the failurePolicy istiod
+    // took. (Status may change: the gateway now has 3 replicas coming up.)
+    expect((await objectWrites()) - before).toBeLessThanOrEqual(1);
+    const quiet = harness.writes();
+    await harness.edit(mesh(), {
+      metadata: { annotations: { "example.com/touch": "after-istiod" } },
+    });
+    await sleep(500);
+    await harness.settle();
+    expect(harness.writes() - quiet).toBe(0);
+  });
+
+  it("prunes exactly a removed gateway's objects, and never touches look-alikes", async () => {
+    const labels = {
+      "app.kubernetes.io/managed-by": "meshkeeper",
+      "meshkeeper.dev/mesh": "default",
+      "app.kubernetes.io/component": "gateway",
+    };
+    const foreign = [
+      {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: {
+          name: "look-alike-with-applyset-label",
+          namespace: "istio-egress",
+          labels: { ...labels, [PART_OF_LABEL]: ID },
+        },
+        data: { a: "1" },
+      },
+      {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "look-alike", namespace: "istio-egress", labels },
+        data: { a: "1" },
+      },
+    ];
+    for (const object of foreign) await harness.applyAsUser(object);
+    const foreignVersions = await Promise.all(
+      foreign.map(async (o) => (await exists(o))?.metadata.resourceVersion),
+    );
+    const before = await members();
+    await harness.applyAsUser(mesh({ gateways: [INGRESS] }));
+    await until(
+      "the egress gateway to be pruned",
+      async () =>
+        !(await exists({
+          apiVersion: "apps/v1",
+          kind: "Deployment",
+          metadata: { name: EGRESS.name, namespace: EGRESS.namespace },
+        })),
+    );
+    await harness.waitForCondition("Ready", "True");
+    const after = await members();
+    const removed = [...before.keys()].filter((key) => !after.has(key));
+    expect(removed.length).toBeGreaterThanOrEqual(6);
+    for (const key of removed) expect(before.get(key)?.metadata.namespace).toBe(EGRESS.namespace);
+    expect([...after.keys()].every((key) => before.has(key))).toBe(true);
+    expect(
+      await exists({ apiVersion: "v1", kind: "Namespace", metadata: { name: EGRESS.namespace } }),
+    ).toBeDefined();
+    const foreignNow = await Promise.all(
+      foreign.map(async (o) => (await exists(o))?.metadata.resourceVersion),
+    );
+    expect(foreignNow).toEqual(foreignVersions);
+    for (const object of foreign) await harness.ssa.delete(object);
+  });
+});
