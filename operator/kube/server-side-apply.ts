@@ -47,6 +47,20 @@ export class ServerSideApply {
     });
   }
 
+  /**
+   * A merge patch as an Update by our manager: for the rare write that must not become part
+   * of what we apply (the API server tracks it apart from our Apply entry).
+   */
+  async mergePatch<T = ApplyTarget>(object: ApplyTarget, patch: unknown): Promise<T> {
+    return this.client.send<T>({
+      method: "PATCH",
+      path: await this.discovery.pathOf(object),
+      contentType: "application/merge-patch+json",
+      body: patch,
+      query: { fieldManager: FIELD_MANAGER },
+    });
+  }
+
   async get<T = ApplyTarget>(object: ApplyTarget): Promise<T | undefined> {
     try {
       return await this.client.send<T>({

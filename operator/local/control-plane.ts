@@ -229,6 +229,12 @@ export class LocalControlPlane {
     this.processes.splice(index, 1);
     const apiserver = this.launch("kube-apiserver", old.spec.binary, [...old.spec.args]);
     await waitUntilHealthy(apiserver, () => this.apiserverReady(), timeoutMs);
+    // A controller-manager still starting up exits when its API server goes away; a real
+    // node's kubelet would restart it, so do the same for any component that died.
+    for (const dead of this.processes.filter((p) => !p.running)) {
+      this.processes.splice(this.processes.indexOf(dead), 1);
+      this.launch(dead.component, dead.spec.binary, [...dead.spec.args]);
+    }
   }
 
   private launch(component: string, binary: string, argv: string[]): ManagedProcess {

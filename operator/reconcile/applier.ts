@@ -25,7 +25,7 @@ interface AppliedRecord {
   readonly fields: string;
 }
 
-export type WriteCounter = (verb: "apply" | "delete" | "create", kind: string) => void;
+export type WriteCounter = (verb: "apply" | "delete" | "create" | "update", kind: string) => void;
 
 export class ObjectApplier {
   private readonly records = new Map<string, AppliedRecord>();

@@ -10,7 +10,7 @@ import type { Logger } from "pino";
 import { describeProblems, validateMeshConfig } from "../api/validate.ts";
 import type { ObjectCache } from "../kube/object-cache.ts";
 import type { KubeObject } from "../kube/reflector.ts";
-import type { ServerSideApply } from "../kube/server-side-apply.ts";
+import type { ApplyTarget, ServerSideApply } from "../kube/server-side-apply.ts";
 import { UnsupportedVersionError } from "../render/istio-versions.ts";
 import { render, type RenderedObject } from "../render/render.ts";
 import type { ObjectApplier, WriteCounter } from "./applier.ts";
@@ -27,6 +27,7 @@ import { findCondition, nextStatus, sameStatus } from "./status.ts";
 import { PAUSED_ANNOTATION, summaryConditions, type Outcome } from "./summary.ts";
 import { nextTeardownStep, type TeardownStep } from "./teardown.ts";
 import { transitionEvents } from "./transition-events.ts";
+import { NUDGE_ANNOTATION, stuckCrds } from "./crd-establishment.ts";
 
 export interface EventSink {
   record(
@@ -160,13 +161,8 @@ export class Reconciler {
       },
     });
     writes += phases.writes;
-    let pruned = 0;
-    if (phases.kind === "done") {
-      pruned = await this.prune(mc, members);
-      writes += pruned;
-      if (this.options.cache.unsyncedKinds().length === 0)
-        writes += await this.ensureParent(mc, groupKindsValue(kinds));
-    }
+    const pruned = await this.afterPhases(mc, phases, live, members);
+    writes += pruned;
     const observation = observe(desired, live, phases.kind === "done");
     const ready = observation.conditions.every((c) => c.status === "True");
     const finalOutcome = outcomeOf(
@@ -240,6 +236,41 @@ export class Reconciler {
       "applyset.kubernetes.io/contains-group-kinds": groupKinds,
     };
     return 1;
+  }
+
+  /**
+   * After a complete apply: prune, then shrink the ApplySet's kinds to the desired ones.
+   * After a wait on CRDs: nudge the ones the API server forgot. Returns the writes.
+   */
+  private async afterPhases(
+    mc: MeshConfigObject,
+    phases: PhasesResult,
+    live: ReadonlyMap<string, KubeObject>,
+    members: readonly RenderedObject["object"][],
+  ): Promise<number> {
+    if (phases.kind === "waiting")
+      return phases.reason === "CRDsNotEstablished"
+        ? this.nudge(stuckCrds(live.values(), this.now()))
+        : 0;
+    const pruned = await this.prune(mc, members);
+    if (this.options.cache.unsyncedKinds().length > 0) return pruned;
+    const kinds = members.map((o) => groupKind(o.apiVersion, o.kind));
+    return pruned + (await this.ensureParent(mc, groupKindsValue(kinds)));
+  }
+
+  /** Touches CRDs the API server forgot to establish (crd-establishment.ts). */
+  private async nudge(crds: readonly KubeObject[]): Promise<number> {
+    for (const crd of crds) {
+      this.log.warn(
+        { crd: crd.metadata.name },
+        "CRD not Established in time: nudging the API server",
+      );
+      await this.options.ssa.mergePatch(crd as ApplyTarget, {
+        metadata: { annotations: { [NUDGE_ANNOTATION]: this.now().toISOString() } },
+      });
+      this.options.countWrite?.("update", "CustomResourceDefinition");
+    }
+    return crds.length;
   }
 
   private async prune(

@@ -21,6 +21,8 @@ export interface StatusInput {
 export function nextStatus(input: StatusInput): MeshConfigStatus {
   const previous = input.previous ?? {};
   const { observation } = input;
+  // Runs that render nothing (paused, stalled, failed) keep the version last applied.
+  const istioVersion = input.istioVersion ?? previous.istioVersion;
   return {
     observedGeneration: input.generation,
     conditions: settleConditions(
@@ -29,7 +31,7 @@ export function nextStatus(input: StatusInput): MeshConfigStatus {
       input.generation,
       input.now,
     ),
-    ...(input.istioVersion ? { istioVersion: input.istioVersion } : {}),
+    ...(istioVersion ? { istioVersion } : {}),
     ...(observation
       ? {
           components: {

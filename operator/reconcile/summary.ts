@@ -33,17 +33,11 @@ export function summaryConditions(
   outcome: Outcome,
   components: readonly ComponentCondition[],
 ): DesiredCondition[] {
-  // Nothing observed (a spec that never rendered): not ready, for the outcome's reason.
+  // Nothing observed (a spec that never rendered, a mesh paused before its first run): not
+  // ready, for the outcome's reason.
   const notReady =
     components.find((c) => c.status !== "True") ??
-    (components.length === 0 && outcome.kind !== "Applied" && outcome.kind !== "Paused"
-      ? {
-          type: "Ready",
-          status: "False" as const,
-          reason: outcome.reason,
-          message: outcome.message,
-        }
-      : undefined);
+    (components.length === 0 && outcome.kind !== "Applied" ? nothingObserved(outcome) : undefined);
   const ready: DesiredCondition = notReady
     ? { type: "Ready", status: "False", reason: notReady.reason, message: notReady.message }
     : {
@@ -53,6 +47,17 @@ export function summaryConditions(
         message: "istiod, the injector and every gateway are serving",
       };
   return [ready, ...progressConditions(outcome, notReady), ...components];
+}
+
+function nothingObserved(outcome: Exclude<Outcome, { kind: "Applied" }>): ComponentCondition {
+  return outcome.kind === "Paused"
+    ? {
+        type: "Ready",
+        status: "False",
+        reason: "Paused",
+        message: "paused before anything was observed",
+      }
+    : { type: "Ready", status: "False", reason: outcome.reason, message: outcome.message };
 }
 
 function progressConditions(

@@ -17,39 +17,9 @@ import { OWNED_KINDS } from "../../operator/reconcile/owned-kinds.ts";
 import { adminConfig } from "./cluster-client.ts";
 import { installMeshConfigCrd } from "./meshconfig-client.ts";
 import { MESH_PATH, OperatorHarness, until } from "./operator-harness.ts";
+import { EGRESS, INGRESS, mesh } from "../fixtures/test-mesh.ts";
 
 const ID = applySetId("default");
-const INGRESS = {
-  name: "istio-ingressgateway",
-  namespace: "istio-ingress",
-  type: "ingress",
-  autoscaling: { enabled: true, minReplicas: 1, maxReplicas: 3, targetCPUUtilization: 80 },
-};
-const EGRESS = {
-  name: "istio-egressgateway",
-  namespace: "istio-egress",
-  type: "egress",
-  replicas: 1,
-  autoscaling: { enabled: false },
-};
-
-function mesh(spec: Record<string, unknown> = {}, metadata: Record<string, unknown> = {}) {
-  return {
-    apiVersion: "meshkeeper.dev/v1alpha1",
-    kind: "MeshConfig",
-    metadata: { name: "default", ...metadata },
-    spec: {
-      version: "1.31.1",
-      namespace: "istio-system",
-      controlPlane: { replicas: 1, autoscaling: { enabled: false } },
-      gateways: [INGRESS, EGRESS],
-      security: { mtls: "STRICT", authorization: "DenyAll" },
-      telemetry: { accessLogging: true },
-      ...spec,
-    },
-  };
-}
-
 type Live = ApplyTarget & { metadata: { uid: string; resourceVersion: string } };
 
 let harness: OperatorHarness;
@@ -84,6 +54,10 @@ async function objectWrites(): Promise<number> {
   return [...metrics.matchAll(/meshkeeper_api_writes_total\{verb="\w+",kind="([^"]+)"\} (\d+)/g)]
     .filter(([, kind]) => !kind?.startsWith("MeshConfig"))
     .reduce((sum, [, , n]) => sum + Number(n), 0);
+}
+
+function versions(objects: Map<string, Live>): Record<string, string> {
+  return Object.fromEntries([...objects].map(([key, o]) => [key, o.metadata.resourceVersion]));
 }
 
 async function exists(object: ApplyTarget): Promise<Live | undefined> {
@@ -191,7 +165,9 @@ describe("the operator", () => {
     for (const victim of victims) {
       await until(`${identity(victim)} to be restored`, async () => {
         const now = await exists(victim);
-        return now?.metadata.labels?.[label] === victim.metadata.labels?.[label];
+        const labels = (o: Live | undefined) =>
+          o?.metadata.labels as Record<string, string> | undefined;
+        return labels(now)?.[label] === labels(victim)?.[label];
       });
     }
   });
@@ -315,5 +291,105 @@ describe("the operator", () => {
     );
     expect(foreignNow).toEqual(foreignVersions);
     for (const object of foreign) await harness.ssa.delete(object);
+  });
+
+  it("reports an unsupported version as Stalled and changes nothing", async () => {
+    const before = await members();
+    await harness.applyAsUser(mesh({ version: "1.20.0", gateways: [INGRESS] }));
+    const mc = await harness.waitForCondition("Stalled", "True", "UnsupportedVersion");
+    expect(harness.condition(mc, "Reconciled")).toMatchObject({
+      status: "False",
+      reason: "UnsupportedVersion",
+    });
+    expect(harness.condition(mc, "Reconciling")?.status).toBe("False");
+    const after = await members();
+    expect(versions(after)).toEqual(versions(before));
+    await harness.applyAsUser(mesh({ gateways: [INGRESS] }));
+    await harness.waitForCondition("Ready", "True");
+  });
+
+  it("reports a spec the operator refuses as Stalled/InvalidSpec and changes nothing", async () => {
+    // The API server enforces the same schema, so only version skew (an older CRD than the
+    // operator) lets such a spec in: install a CRD that accepts any spec, as skew would.
+    const crd = await harness.client.send<Record<string, any>>({
+      method: "GET",
+      path: "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/meshconfigs.meshkeeper.dev",
+    });
+    const loose = structuredClone(crd);
+    const version = loose.spec.versions[0];
+    version.schema.openAPIV3Schema.properties.spec = {
+      type: "object",
+      "x-kubernetes-preserve-unknown-fields": true,
+    };
+    delete version.schema.openAPIV3Schema["x-kubernetes-validations"];
+    await harness.client.send({
+      method: "PUT",
+      path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`,
+      body: loose,
+    });
+    try {
+      const before = await members();
+      const bad = { ...INGRESS, name: "Not_A_DNS_Name" };
+      await until("the loose CRD to accept a bad spec", async () => {
+        try {
+          await harness.applyAsUser(mesh({ gateways: [bad] }));
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      const mc = await harness.waitForCondition("Stalled", "True", "InvalidSpec");
+      expect(harness.condition(mc, "Stalled")?.message).toContain("spec.gateways[0].name");
+      expect(harness.condition(mc, "Reconciled")?.status).toBe("False");
+      await sleep(500);
+      expect(versions(await members())).toEqual(versions(before));
+      await harness.applyAsUser(mesh({ gateways: [INGRESS] }));
+    } finally {
+      await installMeshConfigCrd();
+    }
+    await harness.waitForCondition("Ready", "True");
+  });
+
+  it("stops changing anything while paused, says so, and catches up when resumed", async () => {
+    const service = {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "istiod", namespace: "istio-system" },
+    };
+    await harness.edit(mesh(), { metadata: { annotations: { "meshkeeper.dev/paused": "true" } } });
+    const mc = await harness.waitForCondition("Reconciled", "False", "Paused");
+    expect(harness.condition(mc, "Reconciled")?.message).toContain("meshkeeper.dev/paused");
+    await harness.ssa.delete(service);
+    await sleep(1_000);
+    expect(await exists(service)).toBeUndefined();
+    await harness.edit(mesh(), { metadata: { annotations: { "meshkeeper.dev/paused": null } } });
+    await until("the Service to be restored", () => exists(service));
+    await harness.waitForCondition("Ready", "True");
+  });
+
+  it("deletes the mesh in order on delete, keeping namespaces, CRDs, the CA and foreign objects", async () => {
+    const ca = {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "cacerts", namespace: "istio-system" },
+      type: "Opaque",
+      data: { "root-cert.pem": Buffer.from("not a real root").toString("base64") },
+    };
+    await harness.applyAsUser(ca);
+    expect((await members()).size).toBeGreaterThan(20);
+    await harness.client.send({ method: "DELETE", path: MESH_PATH });
+    await until("the MeshConfig to be gone", async () => !(await harness.meshConfig()), 60_000);
+    expect((await members()).size).toBe(0);
+    for (const kept of [
+      ca,
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: "istio-system" } },
+      {
+        apiVersion: "apiextensions.k8s.io/v1",
+        kind: "CustomResourceDefinition",
+        metadata: { name: "peerauthentications.security.istio.io" },
+      },
+    ])
+      expect(await exists(kept)).toBeDefined();
+    await harness.ssa.delete(ca);
   });
 });

@@ -1,0 +1,46 @@
+/**
+ * The progress deadline: a mesh that cannot become available (istiod's pods can never be
+ * scheduled) turns Stalled/ProgressDeadlineExceeded instead of Reconciling for ever.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { adminConfig } from "./cluster-client.ts";
+import { installMeshConfigCrd } from "./meshconfig-client.ts";
+import { MESH_PATH, OperatorHarness, until } from "./operator-harness.ts";
+import { mesh } from "../fixtures/test-mesh.ts";
+
+let harness: OperatorHarness;
+
+beforeAll(async () => {
+  await installMeshConfigCrd();
+  harness = await new OperatorHarness(adminConfig(), { progressDeadlineMs: 2_000 }).start();
+});
+
+afterAll(async () => {
+  await harness.client.send({ method: "DELETE", path: MESH_PATH }).catch(() => undefined);
+  await until("the MeshConfig to be gone", async () => !(await harness.meshConfig()), 60_000);
+  await harness.stop();
+});
+
+describe("the progress deadline", () => {
+  it("turns a mesh that cannot become available into Stalled/ProgressDeadlineExceeded", async () => {
+    // No node has this label: istiod's pods stay Pending for ever.
+    await harness.applyAsUser(
+      mesh({
+        gateways: [],
+        controlPlane: {
+          replicas: 1,
+          autoscaling: { enabled: false },
+          nodeSelector: { "example.com/no-such-node": "true" },
+        },
+      }),
+    );
+    const mc = await harness.waitForCondition(
+      "Stalled",
+      "True",
+      "ProgressDeadlineExceeded",
+      30_000,
+    );
+    expect(harness.condition(mc, "Ready")?.status).toBe("False");
+    expect(harness.condition(mc, "Stalled")?.message).toContain("istiod");
+  });
+});
