@@ -4,6 +4,7 @@
  * keeps running in the background (owned by a detached `cluster serve` supervisor) until
  * `down`. Ctrl-C during `up` stops the supervisor it started.
  */
+import { stopBackgroundOperator } from "../local/background-operator.ts";
 import { KubeConfig } from "@kubernetes/client-node";
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
@@ -149,6 +150,7 @@ async function down(): Promise<void> {
   const paths = backgroundPaths();
   const state = readState(paths.stateFile);
   const running = supervisorRunning(state);
+  if (await stopBackgroundOperator()) say("operator stopped");
   if (running) {
     // The whole group: the supervisor and any `go build` it is running.
     signalGroupIfOurs(state.pid, "SIGTERM", SUPERVISOR_MARK);

@@ -1,53 +1,101 @@
 /**
- * `meshkeeper demo` (README's main command): a local control plane with the MeshConfig
- * API and Istio's CRDs installed and the production sample applied, checked by the real
- * API server, and what the operator will render from it. Grows with each issue until it
- * is the full mesh demo.
+ * `meshkeeper demo` (README's main command): the whole product on this machine. Starts the
+ * local control plane, installs the MeshConfig CRD, starts the operator in the background,
+ * applies the production sample, shows the operator's progress until the mesh is Ready,
+ * prints the status table, and says how to look around and how to stop.
  */
 import { KubeConfig } from "@kubernetes/client-node";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
-import { backgroundPaths, readState } from "../local/background.ts";
-import { LocalClusterError } from "../local/errors.ts";
+import { CRD_FILE } from "../api/crd.ts";
 import { Discovery, NotServedError } from "../kube/discovery.ts";
 import { RestClient } from "../kube/rest-client.ts";
-import { ServerSideApply, type ApplyTarget } from "../kube/server-side-apply.ts";
+import type { ApplyTarget } from "../kube/server-side-apply.ts";
+import { locateBinary } from "../local/assets.ts";
+import { BINARIES } from "../local/components.ts";
+import { startBackgroundOperator } from "../local/background-operator.ts";
+import { backgroundPaths, exportLine, readState } from "../local/background.ts";
+import { LocalClusterError } from "../local/errors.ts";
+import type { MeshConfigObject } from "../reconcile/mesh-config-object.ts";
 import { CRDS_DIR } from "../render/istio-crds.ts";
 import { clusterCommand } from "./cluster.ts";
-import { renderFile } from "./render.ts";
+import { isReady, statusTable } from "./status-table.ts";
 
 const SAMPLE = fileURLToPath(new URL("../../config/samples/production.yaml", import.meta.url));
+const MESH_PATH = "/apis/meshkeeper.dev/v1alpha1/meshconfigs/default";
+const READY_TIMEOUT_MS = 180_000;
 const say = (line: string) => {
   console.log(line);
 };
 
-async function waitEstablished(ssa: ServerSideApply, crd: ApplyTarget): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    const live = await ssa.get<{ status?: { conditions?: { type: string; status: string }[] } }>(
-      crd,
-    );
-    if (live?.status?.conditions?.some((c) => c.type === "Established" && c.status === "True"))
-      return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new LocalClusterError(
-    `CRD ${crd.metadata.name} did not become Established`,
-    "check the API server log",
-  );
-}
-
-/** Applies once the API server's discovery lists the kind (it lags a new CRD a little). */
-async function applyWhenServed<T>(ssa: ServerSideApply, object: ApplyTarget): Promise<T> {
+/** Server-side apply as the person running the demo (the operator applies as meshkeeper). */
+async function applyAsUser(client: RestClient, object: ApplyTarget): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await ssa.apply<T>(object);
+      await client.send({
+        method: "PATCH",
+        path: await new Discovery(client).pathOf(object),
+        body: object,
+        contentType: "application/apply-patch+yaml",
+        query: { fieldManager: "meshkeeper-demo", force: "true" },
+      });
+      return;
     } catch (error) {
+      // Discovery lags a new CRD by a moment.
       if (!(error instanceof NotServedError) || attempt >= 50) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
     }
   }
+}
+
+async function waitEstablished(client: RestClient, name: string): Promise<void> {
+  const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`;
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const crd = await client.send<{ status?: { conditions?: { type: string; status: string }[] } }>(
+      { method: "GET", path },
+    );
+    if (crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True"))
+      return;
+    await sleep(100);
+  }
+  throw new LocalClusterError(`CRD ${name} did not become Established`, "check the API server log");
+}
+
+/** What the operator says it is doing, from the MeshConfig's conditions. */
+function activity(mc: MeshConfigObject): string {
+  const conditions = mc.status?.conditions ?? [];
+  const find = (type: string) => conditions.find((c) => c.type === type);
+  const ready = find("Ready");
+  const reconciling = find("Reconciling");
+  if (!reconciling) return "waiting for the operator to pick the MeshConfig up";
+  if (ready?.status === "True") return `Ready: ${ready.message}`;
+  return reconciling.status === "True" ? reconciling.message : (ready?.message ?? "");
+}
+
+async function followUntilReady(client: RestClient): Promise<MeshConfigObject> {
+  const started = Date.now();
+  let last = "";
+  for (;;) {
+    const mc = await client.send<MeshConfigObject>({ method: "GET", path: MESH_PATH });
+    const line = activity(mc);
+    if (line !== last) say(`${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s  ${line}`);
+    last = line;
+    if (isReady(mc)) return mc;
+    if (Date.now() - started > READY_TIMEOUT_MS)
+      throw new LocalClusterError(
+        `the mesh did not become Ready within ${READY_TIMEOUT_MS / 1000} s`,
+        "see `npm run meshkeeper -- status` and the operator log",
+      );
+    await sleep(250);
+  }
+}
+
+/** The kubectl the project built, when the machine has none on PATH. */
+function kubectlAlias(): string {
+  const path = locateBinary(BINARIES.kubectl)?.path;
+  return path ? `\n  alias kubectl=${path}` : "";
 }
 
 export async function demo(): Promise<number> {
@@ -63,27 +111,29 @@ export async function demo(): Promise<number> {
   config.loadFromFile(kubeconfig);
   const client = new RestClient(config);
   try {
-    const ssa = new ServerSideApply(client, new Discovery(client));
-    const crds = readdirSync(CRDS_DIR)
-      .filter((file) => file.endsWith(".yaml"))
-      .map((file) => parse(readFileSync(join(CRDS_DIR, file), "utf8")) as ApplyTarget);
-    for (const crd of crds) await ssa.apply(crd);
-    for (const crd of crds) await waitEstablished(ssa, crd);
-    say(`\ninstalled ${crds.length} CRDs: meshconfigs.meshkeeper.dev and Istio's`);
-    const sample = parse(readFileSync(SAMPLE, "utf8")) as ApplyTarget;
-    const stored = await applyWhenServed<{
-      spec: { version: string; namespace: string; gateways?: unknown[] };
-    }>(ssa, sample);
+    const crd = parse(readFileSync(`${CRDS_DIR}${CRD_FILE}`, "utf8")) as ApplyTarget;
+    await applyAsUser(client, crd);
+    await waitEstablished(client, crd.metadata.name);
+    say(`\ninstalled the MeshConfig CRD (${crd.metadata.name})`);
+    const operator = startBackgroundOperator(kubeconfig);
     say(
-      `applied config/samples/production.yaml: MeshConfig default (Istio ${stored.spec.version}, namespace ${stored.spec.namespace}, ${stored.spec.gateways?.length ?? 0} gateways), accepted and defaulted by the API server`,
+      `operator ${operator.started ? "started" : "already running"} in the background (pid ${operator.pid}), log: ${operator.log}`,
     );
-    const objects = renderFile(SAMPLE);
-    say(
-      `the operator will apply ${objects.length} objects for it; see them with: npm run meshkeeper -- render -f config/samples/production.yaml`,
-    );
+    await applyAsUser(client, parse(readFileSync(SAMPLE, "utf8")) as ApplyTarget);
+    say("applied config/samples/production.yaml (MeshConfig default); the operator is converging:");
+    const mc = await followUntilReady(client);
+    say(`\n${statusTable(mc, new Date())}`);
   } finally {
     client.close();
   }
-  say("");
-  return clusterCommand(["status"]);
+  say(`
+look around:
+  ${exportLine(kubeconfig)}${kubectlAlias()}
+  kubectl get meshconfig                      # Ready, Version, Namespace, Reason, Age
+  kubectl get deployments,services -A -l app.kubernetes.io/managed-by=meshkeeper
+  kubectl -n istio-system delete service istiod   # the operator puts it back within a second
+  npm run meshkeeper -- status                # this table again
+stop everything (operator and cluster):
+  npm run cluster -- down`);
+  return 0;
 }

@@ -1,0 +1,74 @@
+/**
+ * The operator as a background process next to the background cluster (the demo's): it
+ * keeps reconciling after the demo command returns, so people can break things and watch
+ * them heal. Its pid and log live beside the cluster's state; `cluster down` stops it
+ * first. As everywhere here, a pid is only signalled after checking it is still ours.
+ */
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Env } from "./assets.ts";
+import { backgroundPaths } from "./background.ts";
+import { isAlive, isOurs, signalGroupIfOurs } from "./pids.ts";
+
+const MAIN = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
+/** In the operator's command line, and nowhere else. */
+export const OPERATOR_MARK = "--identity local-operator";
+
+export function operatorPaths(env: Env = process.env) {
+  const { root } = backgroundPaths(env);
+  return { pidFile: join(root, "operator.pid"), log: join(root, "operator.log") };
+}
+
+function runningPid(env: Env): number | undefined {
+  const { pidFile } = operatorPaths(env);
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, "utf8").trim());
+  return isOurs(pid, OPERATOR_MARK) ? pid : undefined;
+}
+
+/** Starts the operator against the kubeconfig, or finds the one already running. */
+export function startBackgroundOperator(
+  kubeconfig: string,
+  env: Env = process.env,
+): { pid: number; log: string; started: boolean } {
+  const { pidFile, log } = operatorPaths(env);
+  const existing = runningPid(env);
+  if (existing !== undefined) return { pid: existing, log, started: false };
+  const out = openSync(log, "a");
+  try {
+    const child = spawn(
+      process.execPath,
+      [
+        MAIN,
+        "run",
+        "--kubeconfig",
+        kubeconfig,
+        "--health-port",
+        "0",
+        "--lease-namespace",
+        "kube-system",
+        ...OPERATOR_MARK.split(" "),
+      ],
+      { detached: true, stdio: ["ignore", out, out], env: process.env },
+    );
+    child.unref();
+    writeFileSync(pidFile, `${child.pid ?? -1}\n`);
+    return { pid: child.pid ?? -1, log, started: true };
+  } finally {
+    closeSync(out);
+  }
+}
+
+/** Stops the background operator (SIGTERM: it releases its lease), if one runs. */
+export async function stopBackgroundOperator(env: Env = process.env): Promise<boolean> {
+  const pid = runningPid(env);
+  rmSync(operatorPaths(env).pidFile, { force: true });
+  if (pid === undefined) return false;
+  signalGroupIfOurs(pid, "SIGTERM", OPERATOR_MARK);
+  for (let waited = 0; isAlive(pid) && waited < 10_000; waited += 100) await sleep(100);
+  signalGroupIfOurs(pid, "SIGKILL", OPERATOR_MARK);
+  return true;
+}
