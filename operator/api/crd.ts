@@ -37,7 +37,12 @@ export function meshConfigCrd(): Schema {
   return {
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
-    metadata: { name: `${PLURAL}.${GROUP}` },
+    metadata: {
+      name: `${PLURAL}.${GROUP}`,
+      // The MeshConfig is the ApplySet parent of everything it renders (KEP-3659), and
+      // kubectl accepts a custom resource as a parent only when its CRD says so.
+      labels: { "applyset.kubernetes.io/is-parent-type": "true" },
+    },
     spec: {
       group: GROUP,
       scope: "Cluster",

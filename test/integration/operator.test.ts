@@ -109,6 +109,18 @@ describe("the operator", () => {
     expect(await objectWrites()).toBe(objects);
     expect(harness.writes() - before).toBeLessThan(objects + 15);
     expect(mc.status?.components?.istiod).toEqual({ ready: 1, desired: 1 });
+    // The big transition is an Event on the MeshConfig, where `kubectl describe` shows it.
+    await until("a MeshReady event", async () => {
+      const events = await harness.client.send<{
+        items: { reason: string; regarding: { uid: string } }[];
+      }>({
+        method: "GET",
+        path: "/apis/events.k8s.io/v1/namespaces/default/events",
+      });
+      return events.items.some(
+        (e) => e.reason === "MeshReady" && e.regarding.uid === mc.metadata.uid,
+      );
+    });
   });
 
   it("performs zero writes on a resync where nothing changed", async () => {
