@@ -2,14 +2,17 @@
 /**
  * The `meshkeeper` command. Each subcommand lives in its own file; this one only
  * dispatches and turns errors into one readable message and a non-zero exit code.
+ * Subcommands are imported on use: `run` is a long-lived process with a memory budget,
+ * and must not carry the modules of the others (client-node alone is ~75 MiB).
  */
-import { LocalClusterError } from "../local/errors.ts";
-import { clusterCommand } from "./cluster.ts";
-import { crdsCommand } from "./crds.ts";
-import { demo } from "./demo.ts";
-import { RenderInputError, renderCommand } from "./render.ts";
-import { RUN_USAGE, RunUsageError, runCommand } from "./run.ts";
-import { statusCommand } from "./status.ts";
+
+/** Errors that are the user's to fix: one line, no stack. */
+const USER_ERRORS = new Set([
+  "LocalClusterError",
+  "RenderInputError",
+  "RunUsageError",
+  "KubeconfigError",
+]);
 
 const USAGE = `usage: meshkeeper <command>
 
@@ -29,21 +32,21 @@ async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case "cluster":
-      return clusterCommand(rest);
+      return (await import("./cluster.ts")).clusterCommand(rest);
     case "crds":
-      return crdsCommand(rest);
+      return (await import("./crds.ts")).crdsCommand(rest);
     case "render":
-      return renderCommand(rest);
-    case "run":
-      if (rest.includes("--help")) {
-        console.log(RUN_USAGE);
-        return 0;
-      }
-      return runCommand(rest);
+      return (await import("./render.ts")).renderCommand(rest);
+    case "run": {
+      const run = await import("./run.ts");
+      if (!rest.includes("--help")) return run.runCommand(rest);
+      console.log(run.RUN_USAGE);
+      return 0;
+    }
     case "status":
-      return statusCommand(rest);
+      return (await import("./status.ts")).statusCommand(rest);
     case "demo":
-      return demo();
+      return (await import("./demo.ts")).demo();
     case "version":
       console.log(`meshkeeper 0.1.0 on node ${process.version}`);
       return 0;
@@ -56,10 +59,7 @@ async function main(argv: readonly string[]): Promise<number> {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  const known =
-    error instanceof LocalClusterError ||
-    error instanceof RenderInputError ||
-    error instanceof RunUsageError;
+  const known = error instanceof Error && USER_ERRORS.has(error.name);
   console.error(known ? `error: ${error.message}` : error);
   process.exitCode = 1;
 }

@@ -4,7 +4,7 @@
  * joins leader election, and reconciles until SIGTERM or SIGINT, on which it finishes
  * the running reconcile, releases the lease and exits 0.
  */
-import { KubeConfig } from "@kubernetes/client-node";
+import { loadClusterAccess } from "../kube/kubeconfig.ts";
 import { parseArgs } from "node:util";
 import { Manager, type ManagerOptions } from "../runtime/manager.ts";
 import { createLogger } from "../runtime/logger.ts";
@@ -57,13 +57,6 @@ function parseRunArgs(args: readonly string[]) {
   }
 }
 
-function loadKubeconfig(path: string | undefined): KubeConfig {
-  const kubeconfig = new KubeConfig();
-  if (path) kubeconfig.loadFromFile(path);
-  else kubeconfig.loadFromDefault();
-  return kubeconfig;
-}
-
 type RunFlags = ReturnType<typeof parseRunArgs>;
 
 /** Everything the flags decide, checked: a bad value is a usage error before anything starts. */
@@ -76,7 +69,7 @@ function optionsFromFlags(flags: RunFlags): Omit<ManagerOptions, "log" | "onLost
   const progressDeadlineMs = seconds(flags["progress-deadline"], "--progress-deadline");
   const namespace = flags["lease-namespace"] ?? process.env.POD_NAMESPACE ?? "meshkeeper-system";
   return {
-    kubeconfig: loadKubeconfig(flags.kubeconfig),
+    kubeconfig: loadClusterAccess(flags.kubeconfig),
     healthPort,
     ...(flags["health-host"] ? { healthHost: flags["health-host"] } : {}),
     ...identityOption(flags.identity ?? process.env.POD_NAME),

@@ -19,6 +19,10 @@ export interface ObjectCacheOptions {
   readonly onEvent: (type: EventType, object: KubeObject) => void;
   readonly onRestart?: (kind: string, reason: string) => void;
   readonly inactivityTimeoutMs?: number;
+  /** What to keep of each cached object (memory: see keepWhatMatters in the manager). */
+  readonly keep?: (object: KubeObject) => KubeObject;
+  /** Cap of the retry backoff: a kind served later (a new CRD) is picked up this soon. */
+  readonly maxBackoffMs?: number;
 }
 
 function kindKey(apiVersion: string, kind: string): string {
@@ -46,6 +50,13 @@ export class ObjectCache {
           options.onEvent(type, { ...object, apiVersion, kind });
         },
         onRestart: (reason) => options.onRestart?.(kind, reason),
+        maxBackoffMs: options.maxBackoffMs ?? 5_000,
+        ...(options.keep
+          ? {
+              keep: (object: KubeObject) =>
+                options.keep?.({ ...object, apiVersion, kind }) ?? object,
+            }
+          : {}),
       });
       this.reflectors.set(kindKey(apiVersion, kind), reflector);
     }

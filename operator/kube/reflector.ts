@@ -37,6 +37,8 @@ export interface ReflectorOptions {
   /** How long the server keeps one watch open before ending it. */
   readonly watchTimeoutSeconds?: number;
   readonly maxBackoffMs?: number;
+  /** What to keep of each object (the cache holds the result, and onEvent receives it). */
+  readonly keep?: (object: KubeObject) => KubeObject;
 }
 
 interface WatchEvent {
@@ -125,7 +127,8 @@ export class Reflector {
       query: this.selector(),
     });
     const seen = new Set<string>();
-    for (const item of list.items) {
+    for (const listed of list.items) {
+      const item = this.options.keep ? this.options.keep(listed) : listed;
       const key = objectKey(item);
       seen.add(key);
       const known = this.cache.get(key);
@@ -186,9 +189,10 @@ export class Reflector {
     const version = event.object.metadata.resourceVersion;
     if (version) this.resourceVersion = version;
     if (event.type === "BOOKMARK") return;
-    const key = objectKey(event.object);
+    const object = this.options.keep ? this.options.keep(event.object) : event.object;
+    const key = objectKey(object);
     if (event.type === "DELETED") this.cache.delete(key);
-    else this.cache.set(key, event.object);
-    this.options.onEvent(event.type, event.object);
+    else this.cache.set(key, object);
+    this.options.onEvent(event.type, object);
   }
 }

@@ -3,10 +3,19 @@
  * as rendered: client-node's typed models rename fields and its serializer drops what it
  * does not know (x-kubernetes-* keys, `default` in schemas), which would corrupt CRDs and
  * break server-side apply's field ownership. Authentication comes from the KubeConfig, and
- * one keep-alive agent is reused for every request.
+ * keep-alive agents are reused: one for requests, one for watches (each watch holds its
+ * connection for minutes, so watches sharing the requests' socket limit would starve them).
  */
-import type { KubeConfig } from "@kubernetes/client-node";
 import { Agent, request, type RequestOptions } from "node:https";
+
+/**
+ * Where the API server is and how to authenticate a request: our own kubeconfig loader
+ * (kubeconfig.ts) or client-node's KubeConfig, which has the same two methods.
+ */
+export interface ClusterAccess {
+  getCurrentCluster(): { server: string } | null;
+  applyToHTTPSOptions(options: RequestOptions): Promise<void>;
+}
 
 export class ApiError extends Error {
   readonly status: number;
@@ -40,12 +49,13 @@ export interface RequestSpec {
 }
 
 export class RestClient {
-  private readonly config: KubeConfig;
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  private readonly config: ClusterAccess;
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  private readonly watchAgent = new Agent({ keepAlive: true });
   /** Counts requests per verb, for benchmarks and "zero writes" tests. */
   readonly requests = new Map<string, number>();
 
-  constructor(config: KubeConfig) {
+  constructor(config: ClusterAccess) {
     this.config = config;
   }
 
@@ -65,7 +75,14 @@ export class RestClient {
       timeout: spec.timeoutMs ?? 30_000,
       headers: {
         accept: "application/json",
-        ...(body === undefined ? {} : { "content-type": spec.contentType ?? "application/json" }),
+        // An explicit length: a chunked body on a reused keep-alive connection is refused
+        // by the API server (400 Bad Request) now and then.
+        ...(body === undefined
+          ? {}
+          : {
+              "content-type": spec.contentType ?? "application/json",
+              "content-length": String(Buffer.byteLength(body)),
+            }),
       },
     };
     await this.config.applyToHTTPSOptions(options);
@@ -89,7 +106,7 @@ export class RestClient {
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
     const options: RequestOptions = {
       method: "GET",
-      agent: this.agent,
+      agent: this.watchAgent,
       headers: { accept: "application/json" },
       signal,
     };
@@ -134,6 +151,7 @@ export class RestClient {
 
   close(): void {
     this.agent.destroy();
+    this.watchAgent.destroy();
   }
 }
 

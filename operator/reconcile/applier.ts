@@ -25,6 +25,10 @@ interface AppliedRecord {
   readonly fields: string;
 }
 
+function contentHash(object: KubernetesObject): string {
+  return createHash("sha256").update(JSON.stringify(object)).digest("hex");
+}
+
 export type WriteCounter = (verb: "apply" | "delete" | "create" | "update", kind: string) => void;
 
 export class ObjectApplier {
@@ -42,10 +46,17 @@ export class ObjectApplier {
     desired: KubernetesObject,
     live: LiveObject | undefined,
   ): Promise<{ wrote: boolean; live: LiveObject; why?: string }> {
-    const toApply = withoutHandedOverFields(desired, live);
-    const content = createHash("sha256").update(JSON.stringify(toApply)).digest("hex");
     const key = identity(desired);
     const record = this.records.get(key);
+    let toApply = withoutHandedOverFields(desired, live);
+    let content = contentHash(toApply);
+    if (record?.content === content && (!live || record.fields !== ourFields(live))) {
+      // The cache disagrees with our last apply: it may simply lag behind our own write
+      // (the watch event is on its way), so ask the API server before writing again.
+      live = await this.ssa.get<LiveObject>(desired);
+      toApply = withoutHandedOverFields(desired, live);
+      content = contentHash(toApply);
+    }
     if (live && record?.content === content && record.fields === ourFields(live)) {
       return { wrote: false, live };
     }

@@ -54,5 +54,18 @@ export function ourFields(live: LiveObject): string {
   const entry = (live.metadata.managedFields ?? []).find(
     (e) => e.manager === FIELD_MANAGER && e.operation === "Apply" && !e.subresource,
   );
-  return JSON.stringify(entry?.fieldsV1 ?? null);
+  return canonicalJson(entry?.fieldsV1 ?? null);
+}
+
+/**
+ * JSON with sorted keys: the API server may store the same field set with its keys in
+ * another order (it re-encodes managedFields when another manager writes, e.g. an HPA
+ * scaling), which must not look like a change.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }

@@ -90,9 +90,39 @@ export function outcomeOf(
   };
 }
 
+type Desired =
+  | { readonly kind: "rendered"; readonly objects: RenderedObject[]; readonly version: string }
+  | {
+      readonly kind: "refused";
+      readonly reason: "InvalidSpec" | "UnsupportedVersion";
+      readonly message: string;
+    };
+
+/** validate + render (pure): the objects, or why the spec cannot be applied. */
+function desiredFromSpec(mc: MeshConfigObject): Desired {
+  const validation = validateMeshConfig(mc);
+  if (!validation.ok) {
+    const problems = describeProblems(validation.problems);
+    return {
+      kind: "refused",
+      reason: "InvalidSpec",
+      message: `the spec is invalid and nothing was changed: ${problems}`,
+    };
+  }
+  try {
+    const objects = render(validation.spec, { name: mc.metadata.name, uid: mc.metadata.uid });
+    return { kind: "rendered", objects, version: validation.spec.version };
+  } catch (error) {
+    if (error instanceof UnsupportedVersionError)
+      return { kind: "refused", reason: "UnsupportedVersion", message: error.message };
+    throw error;
+  }
+}
+
 export class Reconciler {
   private readonly options: ReconcilerOptions;
   private readonly now: () => Date;
+  private lastDesired: { key: string; desired: Desired } | undefined;
   /** The current run's logger (one reconcile at a time: the workqueue runs keys serially). */
   private log: Logger;
 
@@ -112,21 +142,10 @@ export class Reconciler {
       const writes = await this.report(mc, { kind: "Paused" }, this.previousComponents(mc));
       return { result: "success", writes };
     }
-    const validation = validateMeshConfig(mc);
-    if (!validation.ok) {
-      const message = `the spec is invalid and nothing was changed: ${describeProblems(validation.problems)}`;
-      return this.stall(mc, "InvalidSpec", message);
-    }
-    let rendered: RenderedObject[];
+    const desired = this.desiredOf(mc);
+    if (desired.kind !== "rendered") return this.stall(mc, desired.reason, desired.message);
     try {
-      rendered = render(validation.spec, { name: mc.metadata.name, uid: mc.metadata.uid });
-    } catch (error) {
-      if (error instanceof UnsupportedVersionError)
-        return this.stall(mc, "UnsupportedVersion", error.message);
-      throw error;
-    }
-    try {
-      return await this.converge(mc, rendered, validation.spec.version);
+      return await this.converge(mc, desired.objects, desired.version);
     } catch (error) {
       await this.report(
         mc,
@@ -135,6 +154,19 @@ export class Reconciler {
       );
       throw error;
     }
+  }
+
+  /**
+   * validate + render, remembered per uid and generation: only a spec change (a new
+   * generation) can change the result, and re-rendering on every watch event would cost
+   * a no-op reconcile most of its time.
+   */
+  private desiredOf(mc: MeshConfigObject): Desired {
+    const key = `${mc.metadata.uid}/${String(mc.metadata.generation ?? 0)}`;
+    if (this.lastDesired?.key === key) return this.lastDesired.desired;
+    const desired = desiredFromSpec(mc);
+    this.lastDesired = { key, desired };
+    return desired;
   }
 
   private async converge(

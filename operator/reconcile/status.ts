@@ -6,6 +6,7 @@
  */
 import type { Condition, MeshConfigStatus } from "../api/mesh-config-status.ts";
 import { settleConditions, type DesiredCondition } from "./conditions.ts";
+import { canonicalJson } from "./field-ownership.ts";
 import type { Observation } from "./observe.ts";
 
 export interface StatusInput {
@@ -53,17 +54,8 @@ export function nextStatus(input: StatusInput): MeshConfigStatus {
   };
 }
 
-/** JSON with sorted keys, so two statuses compare by content, not by key order. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
-      : v,
-  );
-}
-
 export function sameStatus(a: unknown, b: unknown): boolean {
-  return canonical(a ?? {}) === canonical(b ?? {});
+  return canonicalJson(a ?? {}) === canonicalJson(b ?? {});
 }
 
 export function findCondition(

@@ -4,7 +4,6 @@
  * replica does any of it. A standby replica serves /healthz and /readyz but watches and
  * writes nothing until it leads.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
 import { hostname } from "node:os";
 import { MESH_LABEL, MANAGED_BY } from "../render/render.ts";
 import { Discovery } from "../kube/discovery.ts";
@@ -12,7 +11,7 @@ import { EventRecorder } from "../kube/events.ts";
 import { LeaderElector } from "../kube/leader-election.ts";
 import { ObjectCache } from "../kube/object-cache.ts";
 import type { EventType, KubeObject } from "../kube/reflector.ts";
-import { RestClient } from "../kube/rest-client.ts";
+import { RestClient, type ClusterAccess } from "../kube/rest-client.ts";
 import { ServerSideApply } from "../kube/server-side-apply.ts";
 import { Workqueue } from "../kube/workqueue.ts";
 import { ObjectApplier } from "../reconcile/applier.ts";
@@ -24,7 +23,7 @@ import { newReconcileId, reconcileLogger, type Logger } from "./logger.ts";
 import { OperatorMetrics } from "./metrics.ts";
 
 export interface ManagerOptions {
-  readonly kubeconfig: KubeConfig;
+  readonly kubeconfig: ClusterAccess;
   readonly log: Logger;
   /** Port for /healthz, /readyz and /metrics; 0 picks a free one; undefined serves none. */
   readonly healthPort?: number;
@@ -52,6 +51,17 @@ export const OWNED_SELECTOR = `${Object.entries(MANAGED_BY)
   .map(([k, v]) => `${k}=${v}`)
   .join(",")},${MESH_LABEL}`;
 
+/**
+ * A CRD's schema is most of its size (Istio's run to hundreds of kilobytes) and the
+ * reconciler reads only its status and managed fields; the rendered copy is what we apply.
+ */
+function keepWhatMatters(object: KubeObject): KubeObject {
+  if (object.kind !== "CustomResourceDefinition") return object;
+  return Object.fromEntries(
+    Object.entries(object).filter(([field]) => field !== "spec"),
+  ) as KubeObject;
+}
+
 export class Manager {
   readonly client: RestClient;
   readonly metrics = new OperatorMetrics();
@@ -76,11 +86,14 @@ export class Manager {
     const ssa = new ServerSideApply(this.client, discovery);
     const onRestart = (kind: string, reason: string) => {
       this.metrics.countWatchRestart(kind);
-      this.log.warn({ kind, reason }, "watch restarted");
+      // Istio's kinds are not served until the operator installs their CRDs: expected.
+      const expected = reason.includes("does not serve");
+      this.log[expected ? "debug" : "warn"]({ kind, reason }, "watch restarted");
     };
     this.cache = new ObjectCache(this.client, discovery, {
       kinds: OWNED_KINDS,
       labelSelector: OWNED_SELECTOR,
+      keep: keepWhatMatters,
       onEvent: (type, object) => {
         const labels = (object.metadata.labels ?? {}) as Record<string, string>;
         this.enqueue(labels[MESH_LABEL] ?? "default", type, object);
@@ -154,7 +167,9 @@ export class Manager {
 
   /** Healthy while the process runs; ready once the caches have listed (or while standby). */
   private isReady(): boolean {
-    return !this.running || (this.cache.synced && this.meshConfigs.synced);
+    // Istio's kinds are served only once a mesh installs their CRDs: not waited for.
+    const waiting = this.cache.unsyncedKinds().filter((kind) => !kind.includes(".istio.io/"));
+    return !this.running || (waiting.length === 0 && this.meshConfigs.synced);
   }
 
   async start(): Promise<void> {

@@ -1,0 +1,410 @@
+/**
+ * The operator against a real local control plane, in one run:
+ *   1. cold converge of the production sample: the floor (kubectl server-side apply of the
+ *      same rendered objects, on a fresh cluster) against the operator (on another fresh
+ *      cluster), to Reconciled=True and to Ready=True, with writes per object;
+ *   2. no-op reconciles (a metadata touch): writes and reconcile time;
+ *   3. drift repair: istiod's Service deleted, time until it exists again;
+ *   4. the operator's resident memory: idle, with 1,000 foreign namespaces, with 20 gateways.
+ * Run: npm run bench:operator [-- --touches N --deletes N --namespaces N --gateways N]
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { parseArgs } from "node:util";
+import { parse } from "yaml";
+import { fileNameOf, renderFile, toYaml } from "../operator/cli/render.ts";
+import { RestClient } from "../operator/kube/rest-client.ts";
+import { cleanupOnExit } from "../operator/local/cleanup-on-exit.ts";
+import { LocalControlPlane } from "../operator/local/control-plane.ts";
+import type { MeshConfigObject } from "../operator/reconcile/mesh-config-object.ts";
+import {
+  kubectl,
+  kubectlOk,
+  OperatorProcess,
+  requestsByVerb,
+  residentMiB,
+  until,
+  type Scrape,
+} from "./operator-process.ts";
+import {
+  report,
+  type Cold,
+  type Drift,
+  type Floor,
+  type MemoryRow,
+  type NoOp,
+} from "./operator-report.ts";
+import { seconds } from "./table.ts";
+
+const { values } = parseArgs({
+  options: {
+    touches: { type: "string", default: "20" },
+    deletes: { type: "string", default: "20" },
+    namespaces: { type: "string", default: "1000" },
+    gateways: { type: "string", default: "20" },
+  },
+});
+const touches = Number(values.touches);
+const deletes = Number(values.deletes);
+const foreignNamespaces = Number(values.namespaces);
+const gatewayCount = Number(values.gateways);
+const REPRODUCE = `npm run bench:operator -- --touches ${touches} --deletes ${deletes} --namespaces ${foreignNamespaces} --gateways ${gatewayCount}`;
+
+const SAMPLE = new URL("../config/samples/production.yaml", import.meta.url).pathname;
+const MESH_CRD = new URL("../crds/meshkeeper.dev_meshconfigs.yaml", import.meta.url).pathname;
+const MESH_PATH = "/apis/meshkeeper.dev/v1alpha1/meshconfigs/default";
+const ISTIOD_SERVICE = "/api/v1/namespaces/istio-system/services/istiod";
+const SSA = ["apply", "--server-side"];
+const work = mkdtempSync(join(tmpdir(), "meshkeeper-bench-operator-"));
+// Ctrl-C included: the control planes and the operator register their own kills the same way.
+const unregisterWork = cleanupOnExit(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+const rendered = renderFile(SAMPLE);
+
+// ---------------------------------------------------------------- 1a. the floor (kubectl)
+
+/** The rendered sample in two folders, crds/ and rest/; file names sort in apply order. */
+function renderForKubectl(): { crds: string; rest: string } {
+  const crds = join(work, "floor", "crds");
+  const rest = join(work, "floor", "rest");
+  mkdirSync(crds, { recursive: true });
+  mkdirSync(rest, { recursive: true });
+  rendered.forEach((o, index) => {
+    const folder = o.object.kind === "CustomResourceDefinition" ? crds : rest;
+    writeFileSync(join(folder, fileNameOf(index, o)), toYaml(o.object));
+  });
+  return { crds, rest };
+}
+
+async function deploymentsAvailable(client: RestClient): Promise<boolean> {
+  type Item = { status?: { conditions?: { type: string; status: string }[] } };
+  const list = await client.send<{ items: Item[] }>({
+    method: "GET",
+    path: "/apis/apps/v1/deployments",
+  });
+  return (
+    list.items.length > 0 &&
+    list.items.every((d) =>
+      d.status?.conditions?.some((c) => c.type === "Available" && c.status === "True"),
+    )
+  );
+}
+
+async function floor(): Promise<Floor> {
+  const { crds, rest } = renderForKubectl();
+  const plane = await LocalControlPlane.start();
+  const client = new RestClient(plane.adminConfig());
+  try {
+    const config = plane.kubeconfigPath;
+    // -v=6 logs one line per request; the cache folder is shared by the three commands.
+    const flags = ["-v=6", `--cache-dir=${join(work, "floor", "kube-cache")}`];
+    const requests = new Map<string, number>();
+    const run = async (args: string[]) => {
+      const result = await kubectl(config, [...args, ...flags]);
+      for (const [verb, n] of requestsByVerb(result.stderr))
+        requests.set(verb, (requests.get(verb) ?? 0) + n);
+      return result;
+    };
+    const apply = (dir: string) => run([...SSA, "--field-manager=floor", "-f", dir]);
+    const started = Date.now();
+    const crdApply = await apply(crds);
+    if (crdApply.code !== 0) throw new Error(`floor: applying the CRDs: ${crdApply.stderr}`);
+    const wait = await run(["wait", "--for=condition=Established", "--timeout=60s", "-f", crds]);
+    if (wait.code !== 0) throw new Error(`floor: waiting for the CRDs: ${wait.stderr}`);
+    // Istio's kinds may not be in kubectl's discovery yet: a second pass picks them up.
+    let passes = 0;
+    for (;;) {
+      passes += 1;
+      const result = await apply(rest);
+      if (result.code === 0) break;
+      if (passes >= 5) throw new Error(`floor: still failing after 5 passes: ${result.stderr}`);
+    }
+    const applyMs = Date.now() - started;
+    await until("the floor's Deployments to be Available", () => deploymentsAvailable(client));
+    const availableMs = Date.now() - started;
+    return { objects: rendered.length, applyMs, availableMs, passes, requests };
+  } finally {
+    client.close();
+    await plane.stop();
+  }
+}
+
+// ---------------------------------------------------------------- the operator's cluster
+
+interface MeshContext {
+  readonly plane: LocalControlPlane;
+  readonly client: RestClient;
+  readonly operator: OperatorProcess;
+}
+
+/** Waits until the current generation has the condition True; returns the MeshConfig. */
+function conditionTrue(client: RestClient, type: string, timeoutMs = 120_000) {
+  return until(
+    `MeshConfig default ${type}=True`,
+    async () => {
+      const mc = await client
+        .send<MeshConfigObject>({ method: "GET", path: MESH_PATH })
+        .catch(() => undefined);
+      const current = mc?.status?.observedGeneration === mc?.metadata.generation;
+      const condition = mc?.status?.conditions?.find((c) => c.type === type);
+      return current && condition?.status === "True" ? mc : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+interface Deployment {
+  metadata: { namespace: string; name: string; generation: number };
+  spec: { replicas?: number };
+  status?: { observedGeneration?: number; readyReplicas?: number };
+}
+
+interface Autoscaler {
+  metadata: { namespace: string };
+  spec: { minReplicas?: number; scaleTargetRef: { name: string } };
+}
+
+/**
+ * Every Deployment rolled out, at least at its autoscaler's minReplicas (the HPA controller
+ * raises it on its 15 s sync): from here on, nothing changes by itself.
+ */
+async function steady(client: RestClient): Promise<boolean> {
+  const list = <T>(path: string) =>
+    client.send<{ items: T[] }>({ method: "GET", path }).then((l) => l.items);
+  const deployments = await list<Deployment>("/apis/apps/v1/deployments");
+  const autoscalers = await list<Autoscaler>("/apis/autoscaling/v2/horizontalpodautoscalers");
+  const rolledOut = deployments.every(
+    (d) =>
+      d.status?.observedGeneration === d.metadata.generation &&
+      (d.status.readyReplicas ?? 0) === (d.spec.replicas ?? 1),
+  );
+  const scaled = autoscalers.every((h) => {
+    const target = deployments.find(
+      (d) =>
+        d.metadata.namespace === h.metadata.namespace &&
+        d.metadata.name === h.spec.scaleTargetRef.name,
+    );
+    return (target?.spec.replicas ?? 0) >= (h.spec.minReplicas ?? 1);
+  });
+  return rolledOut && scaled;
+}
+
+function since(before: Scrape, now: Scrape): Scrape {
+  const writesByKind = new Map(
+    [...now.writesByKind].map(([kind, n]) => [kind, n - (before.writesByKind.get(kind) ?? 0)]),
+  );
+  return {
+    ...now,
+    writes: now.writes - before.writes,
+    objectWrites: now.objectWrites - before.objectWrites,
+    writesByKind,
+  };
+}
+
+async function coldConverge({ plane, client, operator }: MeshContext): Promise<Cold> {
+  const before = await operator.scrape();
+  const started = Date.now();
+  await kubectlOk(plane.kubeconfigPath, [...SSA, "-f", SAMPLE]);
+  const reconciled = await conditionTrue(client, "Reconciled");
+  const reconciledMs = Date.now() - started;
+  await conditionTrue(client, "Ready");
+  const readyMs = Date.now() - started;
+  const atReady = since(before, await operator.scrape());
+  await until("the autoscalers' minReplicas", () => steady(client), 120_000, 100);
+  const steadyMs = Date.now() - started;
+  await conditionTrue(client, "Ready");
+  const atSteady = since(before, await operator.settle(1_000));
+  const kinds = new Map<string, number>();
+  for (const { object } of rendered) kinds.set(object.kind, (kinds.get(object.kind) ?? 0) + 1);
+  return {
+    reconciledMs,
+    readyMs,
+    steadyMs,
+    objects: reconciled.status?.managedObjects ?? 0,
+    kinds,
+    atReady,
+    atSteady,
+  };
+}
+
+// ---------------------------------------------------------------- 2. no-op reconciles
+
+async function noOpReconciles({ plane, operator }: MeshContext): Promise<NoOp> {
+  const first = await operator.settle(300);
+  const durationsMs: number[] = [];
+  let last = first;
+  for (let i = 1; i <= touches; i += 1) {
+    await kubectlOk(plane.kubeconfigPath, [
+      "annotate",
+      "meshconfig",
+      "default",
+      `bench.meshkeeper.dev/touch=${i}`,
+      "--overwrite",
+    ]);
+    const previous = last.reconciles;
+    await until(
+      "the touch's reconcile",
+      async () => (await operator.scrape()).reconciles > previous,
+      30_000,
+      5,
+    );
+    const now = await operator.settle(150);
+    // Normally one reconcile; if another slipped in, the mean of them.
+    const count = now.durationCount - last.durationCount;
+    durationsMs.push(((now.durationSum - last.durationSum) / count) * 1000);
+    last = now;
+  }
+  return {
+    reconciles: last.reconciles - first.reconciles,
+    writes: last.writes - first.writes,
+    durationsMs,
+  };
+}
+
+// ---------------------------------------------------------------- 3. drift repair
+
+async function driftRepair({ client, operator }: MeshContext): Promise<Drift> {
+  type Service = { metadata: { uid: string } };
+  const get = () => client.send<Service>({ method: "GET", path: ISTIOD_SERVICE });
+  const first = await operator.settle(300);
+  const latenciesMs: number[] = [];
+  for (let i = 0; i < deletes; i += 1) {
+    const { uid } = (await get()).metadata;
+    await client.send({ method: "DELETE", path: ISTIOD_SERVICE });
+    const deleted = process.hrtime.bigint();
+    await until(
+      "istiod's Service to be recreated",
+      async () => {
+        const service = await get().catch(() => undefined);
+        return service !== undefined && service.metadata.uid !== uid;
+      },
+      30_000,
+      5,
+    );
+    latenciesMs.push(Number(process.hrtime.bigint() - deleted) / 1e6);
+    await operator.settle(200);
+  }
+  const last = await operator.settle(300);
+  return { latenciesMs, writes: since(first, last) };
+}
+
+// ---------------------------------------------------------------- 4. memory
+
+async function memoryRow(operator: OperatorProcess, state: string, note = ""): Promise<MemoryRow> {
+  await sleep(2_000); // idle: let the collector catch up with the last burst of work
+  const { heapUsedMiB, heapTotalMiB } = await operator.scrape();
+  return { state, rssMiB: residentMiB(operator.pid), heapUsedMiB, heapTotalMiB, note };
+}
+
+/** Foreign namespaces (no labels), 16 requests at a time over keep-alive connections. */
+async function createNamespaces(client: RestClient): Promise<number> {
+  const started = Date.now();
+  let next = 1;
+  const worker = async () => {
+    while (next <= foreignNamespaces) {
+      const name = `foreign-${next}`;
+      next += 1;
+      await client.send({
+        method: "POST",
+        path: "/api/v1/namespaces",
+        body: { apiVersion: "v1", kind: "Namespace", metadata: { name } },
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  return Date.now() - started;
+}
+
+/** The production sample with its gateways replaced by gw-1..gw-N, each in its namespace. */
+function meshWithGateways(): string {
+  const sample = parse(readFileSync(SAMPLE, "utf8")) as { spec: Record<string, unknown> };
+  const gateways = Array.from({ length: gatewayCount }, (_, i) => ({
+    name: `gw-${i + 1}`,
+    namespace: `gw-${i + 1}`,
+    type: "ingress",
+  }));
+  return toYaml({ ...sample, spec: { ...sample.spec, gateways } });
+}
+
+async function memoryWithLoad(context: MeshContext): Promise<MemoryRow[]> {
+  const { plane, client, operator } = context;
+  const rows = [await memoryRow(operator, "after the no-op and drift runs")];
+  const before = await operator.scrape();
+  const createMs = await createNamespaces(client);
+  const after = await operator.settle(500);
+  const reconciles = after.reconciles - before.reconciles;
+  rows.push(
+    await memoryRow(
+      operator,
+      `+ ${foreignNamespaces} foreign namespaces`,
+      `created in ${seconds(createMs)}; they caused ${reconciles} reconciles`,
+    ),
+  );
+  const file = join(work, "gateways.yaml");
+  writeFileSync(file, meshWithGateways());
+  const started = Date.now();
+  await kubectlOk(plane.kubeconfigPath, [...SSA, "-f", file]);
+  const mc = await conditionTrue(client, "Ready");
+  const readyMs = Date.now() - started;
+  await operator.settle(1_000);
+  rows.push(
+    await memoryRow(
+      operator,
+      `+ ${gatewayCount} gateways (2 pruned), Ready`,
+      `${mc.status?.managedObjects ?? 0} objects; Ready ${seconds(readyMs)} after the apply`,
+    ),
+  );
+  return rows;
+}
+
+// ---------------------------------------------------------------- the run
+
+async function withOperatorCluster<T>(run: (context: MeshContext) => Promise<T>): Promise<T> {
+  const plane = await LocalControlPlane.start();
+  const client = new RestClient(plane.adminConfig());
+  let operator: OperatorProcess | undefined;
+  try {
+    await kubectlOk(plane.kubeconfigPath, [...SSA, "-f", MESH_CRD]);
+    const established = ["wait", "--for=condition=Established", "--timeout=60s", "-f", MESH_CRD];
+    await kubectlOk(plane.kubeconfigPath, established);
+    operator = await OperatorProcess.start(plane.kubeconfigPath);
+    return await run({ plane, client, operator });
+  } catch (error) {
+    if (operator) console.error(`operator log, last lines:\n${operator.tail(40)}`);
+    throw error;
+  } finally {
+    await operator?.stop();
+    client.close();
+    await plane.stop();
+  }
+}
+
+try {
+  const floorResult = await floor();
+  const results = await withOperatorCluster(async (context) => {
+    const { operator } = context;
+    const started = await memoryRow(operator, "started, no MeshConfig yet");
+    const cold = await coldConverge(context);
+    const idle = await memoryRow(operator, "idle after Ready");
+    const noOp = await noOpReconciles(context);
+    const drift = await driftRepair(context);
+    const loaded = await memoryWithLoad(context);
+    return {
+      floor: floorResult,
+      cold,
+      noOp,
+      drift,
+      memory: [started, idle, ...loaded],
+      command: operator.commandLine().replace(/--kubeconfig \S+/, "--kubeconfig …"),
+      readyBeforeMesh: operator.readyBeforeMesh,
+      problems: operator.problems(),
+    };
+  });
+  report(results, REPRODUCE);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+  unregisterWork();
+}
