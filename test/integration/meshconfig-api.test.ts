@@ -4,11 +4,12 @@
  * message naming the field, and generated specs show that the zod schema and the CRD
  * agree (what one accepts the other accepts, and the stored object is zod's output).
  */
+import { sampleFiles } from "../fixtures/samples.ts";
 import fc from "fast-check";
 import { execFile } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { locateBinary } from "../../operator/local/assets.ts";
@@ -29,7 +30,7 @@ const SAMPLES = new URL("../../config/samples/", import.meta.url);
 beforeAll(installMeshConfigCrd);
 
 describe("MeshConfig samples", () => {
-  for (const file of readdirSync(SAMPLES).filter((f) => f.endsWith(".yaml"))) {
+  for (const file of sampleFiles()) {
     it(`accepts ${file}, storing exactly what the zod schema yields`, async () => {
       const sample = parse(readFileSync(new URL(file, SAMPLES), "utf8")) as Record<string, unknown>;
       const admission = await dryRunCreate(sample);

@@ -3,8 +3,9 @@
  * apply, dry run, field manager meshkeeper), once the namespaces exist and the rendered
  * CRDs (Istio's) are installed; and the installed Istio CRDs accept a canary route.
  */
+import { sampleFiles } from "../fixtures/samples.ts";
 import { execFile } from "node:child_process";
-import { readdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, inject, it } from "vitest";
@@ -35,7 +36,7 @@ beforeAll(async () => {
 }, 120_000);
 
 describe("rendered objects", () => {
-  for (const sample of readdirSync(SAMPLES).filter((f) => f.endsWith(".yaml"))) {
+  for (const sample of sampleFiles()) {
     it(`of ${sample} are all accepted by the API server`, async () => {
       const objects = renderFile(new URL(sample, SAMPLES).pathname).filter(
         (o) => o.object.kind !== "CustomResourceDefinition",

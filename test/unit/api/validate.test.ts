@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { sampleFiles } from "../../fixtures/samples.ts";
+import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import {
@@ -11,7 +12,7 @@ import {
 const SAMPLES = new URL("../../../config/samples/", import.meta.url);
 
 describe("run-time validation", () => {
-  for (const file of readdirSync(SAMPLES).filter((f) => f.endsWith(".yaml"))) {
+  for (const file of sampleFiles()) {
     it(`accepts the sample ${file}`, () => {
       const result = validateMeshConfig(
         parse(readFileSync(new URL(file, SAMPLES), "utf8")) as never,

@@ -1,12 +1,13 @@
 /** Renders the shipped samples the way the reconciler does: parse, validate (defaults), render. */
-import { readdirSync, readFileSync } from "node:fs";
+import { sampleFiles } from "../../fixtures/samples.ts";
+import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { validateSpec } from "../../../operator/api/validate.ts";
 import { render, type Owner, type RenderedObject } from "../../../operator/render/render.ts";
 
 const SAMPLES = new URL("../../../config/samples/", import.meta.url);
 
-export const SAMPLE_FILES = readdirSync(SAMPLES).filter((f) => f.endsWith(".yaml"));
+export const SAMPLE_FILES = sampleFiles();
 
 export const OWNER: Owner = { name: "default", uid: "0b5c1c52-6d4e-4c39-9f1e-2f2f7c1d9a01" };
 

@@ -1,5 +1,6 @@
+import { sampleFiles } from "../../fixtures/samples.ts";
 import fc from "fast-check";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { validateSpec } from "../../../operator/api/validate.ts";
@@ -13,7 +14,7 @@ import { COMPONENT_LABEL, MESH_LABEL, render } from "../../../operator/render/re
 
 const SAMPLES = new URL("../../../config/samples/", import.meta.url);
 const GOLDEN = new URL("../../fixtures/golden/", import.meta.url);
-const samples = readdirSync(SAMPLES).filter((f) => f.endsWith(".yaml"));
+const samples = sampleFiles();
 
 function spec(input: MeshConfigSpecInput): MeshConfigSpec {
   const result = validateSpec(input);
