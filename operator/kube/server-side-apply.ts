@@ -61,6 +61,28 @@ export class ServerSideApply {
     });
   }
 
+  /** Create-if-absent: a 409 (AlreadyExists) is the caller's to handle, never an overwrite. */
+  async create<T = ApplyTarget>(object: ApplyTarget): Promise<T> {
+    const { namespace } = object.metadata;
+    const collection = { ...object, metadata: namespace ? { namespace } : {} };
+    return this.client.send<T>({
+      method: "POST",
+      path: await this.discovery.pathOf(collection),
+      body: object,
+      query: { fieldManager: FIELD_MANAGER },
+    });
+  }
+
+  /** Update with the object's resourceVersion: a 409 means someone changed it meanwhile. */
+  async replace<T = ApplyTarget>(object: ApplyTarget): Promise<T> {
+    return this.client.send<T>({
+      method: "PUT",
+      path: await this.discovery.pathOf(object),
+      body: object,
+      query: { fieldManager: FIELD_MANAGER },
+    });
+  }
+
   async get<T = ApplyTarget>(object: ApplyTarget): Promise<T | undefined> {
     try {
       return await this.client.send<T>({

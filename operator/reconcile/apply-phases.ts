@@ -28,6 +28,12 @@ export interface PhaseContext {
   /** Filled with the live copy of every object looked at: observe reads it afterwards. */
   readonly live: Map<string, KubeObject>;
   readonly concurrency?: number;
+  /** Runs before a phase's objects are applied; a reason stops the run there (Waiting). */
+  readonly beforePhase?: (
+    phase: number,
+  ) => Promise<{ reason: string; message: string } | undefined>;
+  /** Last touches to an object before it is applied (e.g. the CA hash on istiod). */
+  readonly prepare?: (object: RenderedObject["object"]) => RenderedObject["object"];
   /** Told of every write and why it was needed (absent, changed, drift). */
   readonly onWrite?: (object: RenderedObject["object"], why: string) => void;
 }
@@ -85,8 +91,11 @@ export async function applyPhases(
 ): Promise<PhasesResult> {
   let writes = 0;
   for (const [phase, objects] of phases.entries()) {
+    const blocked = await context.beforePhase?.(phase);
+    if (blocked) return { kind: "waiting", phase, ...blocked, writes };
     try {
-      await inParallel(objects, context.concurrency ?? 8, async ({ object }) => {
+      await inParallel(objects, context.concurrency ?? 8, async (rendered) => {
+        const object = context.prepare ? context.prepare(rendered.object) : rendered.object;
         const before = await context.lookup(object);
         const { wrote, live, why } = await context.applier.ensure(object, before);
         if (wrote) {

@@ -25,6 +25,7 @@ export const CONDITION_ORDER = [
   "InjectorReady",
   "GatewaysReady",
   "CAReady",
+  "CACertificateExpiring",
   "PoliciesApplied",
 ] as const;
 

@@ -2,7 +2,7 @@
  * The apply phases of DESIGN.md. Each phase is applied whole, then its gate is checked; a
  * closed gate ends the reconcile as Waiting (and requeues) instead of blocking the process.
  *   1 namespaces and Istio CRDs          gate: every CRD Established
- *   2 the CA secret                      (issue 6: rendered by the CA step, none yet)
+ *   2 the CA secrets                     gate: the CA is valid (certificate-authority.ts)
  *   3 RBAC, ConfigMaps, Services          -
  *   4 istiod Deployment and its scaling  gate: istiod Available
  *   5 webhooks (injector, validator)     -
@@ -20,6 +20,9 @@ export const PHASE_NAMES = [
   "policies",
   "gateways",
 ] as const;
+
+/** The phase the CA is ensured in (certificate-authority.ts), by index. */
+export const CA_PHASE = 1;
 
 const WORKLOAD_KINDS = new Set(["Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget"]);
 const WEBHOOK_KINDS = new Set(["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"]);

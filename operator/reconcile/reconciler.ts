@@ -27,6 +27,10 @@ import { findCondition, nextStatus, sameStatus } from "./status.ts";
 import { PAUSED_ANNOTATION, summaryConditions, type Outcome } from "./summary.ts";
 import { nextTeardownStep, type TeardownStep } from "./teardown.ts";
 import { transitionEvents } from "./transition-events.ts";
+import { CA_PHASE } from "./phases.ts";
+import { caConditions, caExpiry, withCaHash } from "./ca-status.ts";
+import type { CaState, CertificateAuthority } from "./certificate-authority.ts";
+import type { MeshConfigSpec } from "../api/mesh-config-spec.ts";
 import { NUDGE_ANNOTATION, stuckCrds } from "./crd-establishment.ts";
 
 export interface EventSink {
@@ -43,6 +47,7 @@ export interface ReconcilerOptions {
   readonly meshConfigs: ObjectCache;
   readonly ssa: ServerSideApply;
   readonly applier: ObjectApplier;
+  readonly ca: CertificateAuthority;
   readonly log: Logger;
   readonly events?: EventSink;
   /** Counts writes the applier does not make (MeshConfig metadata and status). */
@@ -91,7 +96,12 @@ export function outcomeOf(
 }
 
 type Desired =
-  | { readonly kind: "rendered"; readonly objects: RenderedObject[]; readonly version: string }
+  | {
+      readonly kind: "rendered";
+      readonly objects: RenderedObject[];
+      readonly version: string;
+      readonly spec: MeshConfigSpec;
+    }
   | {
       readonly kind: "refused";
       readonly reason: "InvalidSpec" | "UnsupportedVersion";
@@ -111,7 +121,7 @@ function desiredFromSpec(mc: MeshConfigObject): Desired {
   }
   try {
     const objects = render(validation.spec, { name: mc.metadata.name, uid: mc.metadata.uid });
-    return { kind: "rendered", objects, version: validation.spec.version };
+    return { kind: "rendered", objects, version: validation.spec.version, spec: validation.spec };
   } catch (error) {
     if (error instanceof UnsupportedVersionError)
       return { kind: "refused", reason: "UnsupportedVersion", message: error.message };
@@ -145,7 +155,7 @@ export class Reconciler {
     const desired = this.desiredOf(mc);
     if (desired.kind !== "rendered") return this.stall(mc, desired.reason, desired.message);
     try {
-      return await this.converge(mc, desired.objects, desired.version);
+      return await this.converge(mc, desired);
     } catch (error) {
       await this.report(
         mc,
@@ -171,8 +181,7 @@ export class Reconciler {
 
   private async converge(
     mc: MeshConfigObject,
-    rendered: RenderedObject[],
-    version: string,
+    { objects: rendered, version, spec }: Extract<Desired, { kind: "rendered" }>,
   ): Promise<ReconcileOutcome> {
     const desired = rendered.map((r) => ({ ...r, object: asMember(r.object, mc.metadata.name) }));
     const members = desired.filter((r) => isMember(r.object.kind)).map((r) => r.object);
@@ -184,18 +193,12 @@ export class Reconciler {
     let writes = await this.ensureParent(mc, groupKindsValue([...known.filter(Boolean), ...kinds]));
 
     const live = new Map<string, KubeObject>();
-    const phases = await applyPhases(inPhases(desired), {
-      applier: this.options.applier,
-      lookup: (object) => this.options.cache.get(object),
-      live,
-      onWrite: (object, why) => {
-        this.log.debug({ object: identity(object), why }, "applied");
-      },
-    });
+    const { phases, ca } = await this.applyAll(mc, spec, desired, live);
     writes += phases.writes;
     const pruned = await this.afterPhases(mc, phases, live, members);
     writes += pruned;
     const observation = observe(desired, live, phases.kind === "done");
+    observation.conditions.push(...caConditions(ca, mc.status));
     const ready = observation.conditions.every((c) => c.status === "True");
     const finalOutcome = outcomeOf(
       phases,
@@ -203,20 +206,53 @@ export class Reconciler {
       !ready && this.pastProgressDeadline(mc),
       this.options.progressDeadlineMs ?? DEFAULT_PROGRESS_DEADLINE_MS,
     );
-    writes += await this.report(mc, finalOutcome, observation.conditions, {
-      observation,
-      istioVersion: version,
-      managedObjects: desired.length,
-    });
+    writes +=
+      (ca?.writes ?? 0) +
+      (await this.report(mc, finalOutcome, observation.conditions, {
+        observation,
+        istioVersion: version,
+        managedObjects: desired.length,
+        ...(ca?.kind === "ready" ? { certificateAuthority: caExpiry(ca) } : {}),
+      }));
     this.log.info(
       { writes, pruned, phases: phases.kind, ready, objects: desired.length },
       phases.kind === "done" ? "reconciled" : `waiting: ${phases.reason}`,
     );
-    if (finalOutcome.kind === "Stalled")
+    return this.nextRun(finalOutcome, phases.kind === "done" && ready, writes);
+  }
+
+  /** When to run again: soon while waiting, slowly once stalled, at the resync when done. */
+  private nextRun(outcome: Outcome, converged: boolean, writes: number): ReconcileOutcome {
+    if (outcome.kind === "Stalled")
       return { result: "stalled", requeueAfterMs: WAIT_REQUEUE_MS * 5, writes };
-    if (phases.kind !== "done" || !ready)
-      return { result: "requeue", requeueAfterMs: WAIT_REQUEUE_MS, writes };
+    if (!converged) return { result: "requeue", requeueAfterMs: WAIT_REQUEUE_MS, writes };
     return { result: "success", requeueAfterMs: this.options.resyncMs ?? 300_000, writes };
+  }
+
+  /** The phases, with the CA ensured in its own phase and its hash put on istiod. */
+  private async applyAll(
+    mc: MeshConfigObject,
+    spec: MeshConfigSpec,
+    desired: RenderedObject[],
+    live: Map<string, KubeObject>,
+  ): Promise<{ phases: PhasesResult; ca: CaState | undefined }> {
+    let ca: CaState | undefined;
+    const phases = await applyPhases(inPhases(desired), {
+      applier: this.options.applier,
+      lookup: (object) => this.options.cache.get(object),
+      live,
+      // After the namespaces exist, before anything that mounts the CA.
+      beforePhase: async (phase) => {
+        if (phase !== CA_PHASE) return undefined;
+        ca = await this.secure(mc, spec);
+        return ca.kind === "failed" ? { reason: ca.reason, message: ca.message } : undefined;
+      },
+      prepare: (object) => (ca?.kind === "ready" ? withCaHash(object, ca.hash) : object),
+      onWrite: (object, why) => {
+        this.log.debug({ object: identity(object), why }, "applied");
+      },
+    });
+    return { phases, ca };
   }
 
   /** Stalled (InvalidSpec, UnsupportedVersion): report, touch nothing, wait for a new spec. */
@@ -290,6 +326,18 @@ export class Reconciler {
     return pruned + (await this.ensureParent(mc, groupKindsValue(kinds)));
   }
 
+  /** The CA step; its writes and what it did are logged, never its material. */
+  private async secure(mc: MeshConfigObject, spec: MeshConfigSpec): Promise<CaState> {
+    const state = await this.options.ca.ensure(spec, spec.namespace, this.now());
+    for (let i = 0; i < state.writes; i += 1) this.options.countWrite?.("create", "Secret");
+    if (state.kind === "ready" && state.writes > 0) {
+      this.log.info({ action: state.action }, "certificate authority");
+      this.event(mc, "Normal", "CAUpdated", state.action);
+    }
+    if (state.kind === "failed") this.log.warn({ reason: state.reason }, state.message);
+    return state;
+  }
+
   /** Touches CRDs the API server forgot to establish (crd-establishment.ts). */
   private async nudge(crds: readonly KubeObject[]): Promise<number> {
     for (const crd of crds) {
@@ -352,10 +400,20 @@ export class Reconciler {
         "TeardownTimedOut",
         `released the finalizer while still ${step.blockedOn}; the garbage collector takes the rest`,
       );
+    // The generated CA goes only when the spec says so (deletionPolicy Delete).
+    const desired = this.desiredOf(mc);
+    const deleteCa =
+      step.kind === "done" &&
+      desired.kind === "rendered" &&
+      desired.spec.certificateAuthority.deletionPolicy === "Delete";
+    const caWrites = deleteCa ? await this.options.ca.deleteGenerated(desired.spec.namespace) : 0;
     await this.options.ssa.apply(releasedParent(mc.metadata.name), { force: true });
     this.options.countWrite?.("apply", "MeshConfig");
-    this.log.info({ complete: step.kind === "done" }, "teardown finished: finalizer released");
-    return { result: "success", writes: 1 };
+    this.log.info(
+      { complete: step.kind === "done", deleteCa },
+      "teardown finished: finalizer released",
+    );
+    return { result: "success", writes: 1 + caWrites };
   }
 
   /** Writes status through /status when it differs from what is stored; returns the writes. */

@@ -16,14 +16,35 @@ export interface StatusInput {
   readonly observation?: Observation;
   readonly istioVersion?: string;
   readonly managedObjects?: number;
+  readonly certificateAuthority?: MeshConfigStatus["certificateAuthority"];
   readonly now: Date;
 }
 
+/** A field of this run, or the last one written when this run did not compute it. */
+function latest<T>(value: T | undefined, previous: T | undefined): { value?: T } {
+  const chosen = value ?? previous;
+  return chosen === undefined ? {} : { value: chosen };
+}
+
+function componentsOf(observation: Observation): MeshConfigStatus["components"] {
+  return {
+    ...(observation.istiod ? { istiod: observation.istiod } : {}),
+    ...(Object.keys(observation.gateways).length ? { gateways: observation.gateways } : {}),
+  };
+}
+
+/**
+ * The next status. Runs that render or observe nothing (paused, stalled, failed) keep
+ * what the last run that did wrote: version, components, CA dates, object count.
+ */
 export function nextStatus(input: StatusInput): MeshConfigStatus {
   const previous = input.previous ?? {};
-  const { observation } = input;
-  // Runs that render nothing (paused, stalled, failed) keep the version last applied.
-  const istioVersion = input.istioVersion ?? previous.istioVersion;
+  const fields = {
+    istioVersion: latest(input.istioVersion, previous.istioVersion),
+    components: latest(input.observation && componentsOf(input.observation), previous.components),
+    certificateAuthority: latest(input.certificateAuthority, previous.certificateAuthority),
+    managedObjects: latest(input.managedObjects, previous.managedObjects),
+  };
   return {
     observedGeneration: input.generation,
     conditions: settleConditions(
@@ -32,25 +53,11 @@ export function nextStatus(input: StatusInput): MeshConfigStatus {
       input.generation,
       input.now,
     ),
-    ...(istioVersion ? { istioVersion } : {}),
-    ...(observation
-      ? {
-          components: {
-            ...(observation.istiod ? { istiod: observation.istiod } : {}),
-            ...(Object.keys(observation.gateways).length ? { gateways: observation.gateways } : {}),
-          },
-        }
-      : previous.components
-        ? { components: previous.components }
-        : {}),
-    ...(previous.certificateAuthority
-      ? { certificateAuthority: previous.certificateAuthority }
-      : {}),
-    ...(input.managedObjects !== undefined
-      ? { managedObjects: input.managedObjects }
-      : previous.managedObjects !== undefined
-        ? { managedObjects: previous.managedObjects }
-        : {}),
+    ...Object.fromEntries(
+      Object.entries(fields).flatMap(([name, field]) =>
+        "value" in field ? [[name, field.value]] : [],
+      ),
+    ),
   };
 }
 

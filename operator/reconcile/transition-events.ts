@@ -26,6 +26,9 @@ export function transitionEvents(
     else if (was("Ready") === "True")
       events.push({ type: "Warning", reason: ready.reason, note: ready.message });
   }
+  const expiring = after.find((c) => c.type === "CACertificateExpiring");
+  if (expiring?.status === "True" && was("CACertificateExpiring") !== "True")
+    events.push({ type: "Warning", reason: expiring.reason, note: expiring.message });
   const stalled = after.find((c) => c.type === "Stalled");
   if (stalled?.status === "True" && was("Stalled") !== "True")
     events.push({ type: "Warning", reason: stalled.reason, note: stalled.message });

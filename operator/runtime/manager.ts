@@ -15,6 +15,7 @@ import { RestClient, type ClusterAccess } from "../kube/rest-client.ts";
 import { ServerSideApply } from "../kube/server-side-apply.ts";
 import { Workqueue } from "../kube/workqueue.ts";
 import { ObjectApplier } from "../reconcile/applier.ts";
+import { CertificateAuthority } from "../reconcile/certificate-authority.ts";
 import { MESH_CONFIG_KIND } from "../reconcile/mesh-config-object.ts";
 import { OWNED_KINDS } from "../reconcile/owned-kinds.ts";
 import { Reconciler, type ReconcileOutcome } from "../reconcile/reconciler.ts";
@@ -116,6 +117,7 @@ export class Manager {
       cache: this.cache,
       meshConfigs: this.meshConfigs,
       ssa,
+      ca: new CertificateAuthority(ssa),
       applier: new ObjectApplier(ssa, (verb, kind) => {
         this.metrics.countWrite(verb, kind);
       }),

@@ -20,6 +20,7 @@ import { MESH_PATH, OperatorHarness, until } from "./operator-harness.ts";
 import { EGRESS, INGRESS, mesh } from "../fixtures/test-mesh.ts";
 
 const ID = applySetId("default");
+const CA_SECRETS = ["cacerts", "meshkeeper-root-ca"];
 type Live = ApplyTarget & { metadata: { uid: string; resourceVersion: string } };
 
 let harness: OperatorHarness;
@@ -52,7 +53,7 @@ async function members(): Promise<Map<string, Live>> {
 async function objectWrites(): Promise<number> {
   const metrics = await harness.manager.metrics.text();
   return [...metrics.matchAll(/meshkeeper_api_writes_total\{verb="\w+",kind="([^"]+)"\} (\d+)/g)]
-    .filter(([, kind]) => !kind?.startsWith("MeshConfig"))
+    .filter(([, kind]) => !kind?.startsWith("MeshConfig") && kind !== "Secret")
     .reduce((sum, [, , n]) => sum + Number(n), 0);
 }
 
@@ -82,6 +83,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await deleteMeshConfig();
+  // The CA outlives the mesh by design; this file's CA must not leak into the next file.
+  for (const name of CA_SECRETS)
+    await harness.ssa.delete({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name, namespace: "istio-system" },
+    });
   await harness.stop();
 });
 
@@ -107,6 +115,20 @@ describe("the operator", () => {
     }
     // Each object once; the rest are the MeshConfig's own metadata and status updates.
     expect(await objectWrites()).toBe(objects);
+    // The CA: generated once (root Secret, then cacerts), dates in status, istiod rolls on it.
+    expect(harness.condition(mc, "CAReady")).toMatchObject({ status: "True", reason: "Valid" });
+    expect(mc.status?.certificateAuthority?.rootNotAfter).toMatch(/^\d{4}-/);
+    const istiod = await exists({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "istiod", namespace: "istio-system" },
+    });
+    const template = (
+      istiod as { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } }
+    ).spec?.template;
+    expect(template?.metadata?.annotations?.["meshkeeper.dev/ca-bundle-hash"]).toMatch(
+      /^[0-9a-f]{64}$/,
+    );
     expect(harness.writes() - before).toBeLessThan(objects + 15);
     expect(mc.status?.components?.istiod).toEqual({ ready: 1, desired: 1 });
     // The big transition is an Event on the MeshConfig, where `kubectl describe` shows it.
@@ -380,20 +402,25 @@ describe("the operator", () => {
   });
 
   it("deletes the mesh in order on delete, keeping namespaces, CRDs, the CA and foreign objects", async () => {
-    const ca = {
+    const secret = (name: string) => ({
       apiVersion: "v1",
       kind: "Secret",
-      metadata: { name: "cacerts", namespace: "istio-system" },
-      type: "Opaque",
-      data: { "root-cert.pem": Buffer.from("not a real root").toString("base64") },
-    };
-    await harness.applyAsUser(ca);
+      metadata: { name, namespace: "istio-system" },
+    });
+    const caUids = await Promise.all(
+      CA_SECRETS.map(async (name) => (await exists(secret(name)))?.metadata.uid),
+    );
+    expect(caUids.every(Boolean)).toBe(true);
     expect((await members()).size).toBeGreaterThan(20);
     await harness.client.send({ method: "DELETE", path: MESH_PATH });
     await until("the MeshConfig to be gone", async () => !(await harness.meshConfig()), 60_000);
     expect((await members()).size).toBe(0);
+    // deletionPolicy Retain (the default): the very same CA Secrets are still there.
+    const after = await Promise.all(
+      CA_SECRETS.map(async (name) => (await exists(secret(name)))?.metadata.uid),
+    );
+    expect(after).toEqual(caUids);
     for (const kept of [
-      ca,
       { apiVersion: "v1", kind: "Namespace", metadata: { name: "istio-system" } },
       {
         apiVersion: "apiextensions.k8s.io/v1",
@@ -402,6 +429,5 @@ describe("the operator", () => {
       },
     ])
       expect(await exists(kept)).toBeDefined();
-    await harness.ssa.delete(ca);
   });
 });

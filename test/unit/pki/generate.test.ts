@@ -1,0 +1,214 @@
+import { createPrivateKey, X509Certificate as NodeCertificate } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { CLOCK_SKEW_MS, generateCa, renewIntermediate } from "../../../operator/pki/generate.ts";
+import { CACERTS_KEYS } from "../../../operator/pki/secret-layout.ts";
+import type { KeyAlgorithm } from "../../../operator/pki/keys.ts";
+import { openssl, writePems } from "../../fixtures/pki/openssl.ts";
+import { DAY, issueWorkloadLeaf, keyMatches, testCa } from "../../fixtures/pki/test-ca.ts";
+import { scratchDir } from "../../scratch.ts";
+
+function text(dir: string, file: string): string {
+  const result = openssl(dir, "x509", "-in", file, "-noout", "-text");
+  expect(result.status, result.stderr).toBe(0);
+  return result.stdout;
+}
+
+function expectVerified(dir: string, ...args: string[]): void {
+  const result = openssl(dir, "verify", "-x509_strict", ...args);
+  expect(result.stderr).toBe("");
+  expect(result.status).toBe(0);
+  expect(result.stdout).toMatch(/: OK\n$/);
+}
+
+function expectCaExtensions(output: string, pathLength: number): void {
+  expect(output).toMatch(
+    new RegExp(`Basic Constraints: critical\\s+CA:TRUE, pathlen:${pathLength}`),
+  );
+  expect(output).toMatch(/Key Usage: critical\s+Digital Signature, Certificate Sign, CRL Sign/);
+  expect(output).toContain("X509v3 Subject Key Identifier");
+  expect(output).toContain("X509v3 Authority Key Identifier");
+}
+
+describe.each<[KeyAlgorithm, RegExp]>([
+  ["ECDSA-P256", /ecdsa-with-SHA256/],
+  ["RSA-2048", /sha256WithRSAEncryption/],
+])("generateCa with %s", (keyAlgorithm, signature) => {
+  it("writes a chain openssl verifies, with CA extensions on both certificates", async () => {
+    const bundle = await testCa({ keyAlgorithm, organization: "example, Inc." });
+    const dir = scratchDir("pki-generate");
+    writePems(dir, bundle.cacerts);
+
+    expectVerified(dir, "-CAfile", "root-cert.pem", "ca-cert.pem");
+    expectVerified(dir, "-CAfile", "root-cert.pem", "-untrusted", "cert-chain.pem", "ca-cert.pem");
+
+    const root = text(dir, "root-cert.pem");
+    expectCaExtensions(root, 1);
+    expect(root).toMatch(/Subject: O = "example, Inc.", CN = Meshkeeper Root CA/);
+    expect(root).toMatch(signature);
+    const intermediate = text(dir, "ca-cert.pem");
+    expectCaExtensions(intermediate, 0);
+    expect(intermediate).toMatch(/Issuer: O = "example, Inc.", CN = Meshkeeper Root CA/);
+    expect(intermediate).toMatch(/Subject: O = "example, Inc.", CN = Meshkeeper Intermediate CA/);
+
+    // The intermediate's authority key id is the root's subject key id.
+    const rootKeyId = /Subject Key Identifier:\s+(\S+)/.exec(root)?.[1];
+    expect(intermediate).toMatch(new RegExp(`Authority Key Identifier:\\s+${rootKeyId}`));
+  });
+
+  it("signs a workload leaf that verifies against the root through the intermediate", async () => {
+    const bundle = await testCa({ keyAlgorithm });
+    const leaf = await issueWorkloadLeaf(bundle.cacerts);
+    const dir = scratchDir("pki-leaf");
+    writePems(dir, { ...bundle.cacerts, "leaf.pem": leaf.certPem });
+
+    expectVerified(dir, "-CAfile", "root-cert.pem", "-untrusted", "ca-cert.pem", "leaf.pem");
+    expectVerified(dir, "-CAfile", "root-cert.pem", "-untrusted", "cert-chain.pem", "leaf.pem");
+    expect(text(dir, "leaf.pem")).toContain("URI:spiffe://cluster.local/ns/default/sa/default");
+    // Without the intermediate the leaf does not verify: the root did not sign it directly.
+    expect(openssl(dir, "verify", "-CAfile", "root-cert.pem", "leaf.pem").status).not.toBe(0);
+  });
+});
+
+describe("generateCa", () => {
+  it("returns exactly the four cacerts keys, the intermediate key as PKCS#8, and no root key in them", async () => {
+    const bundle = await testCa();
+    expect(Object.keys(bundle.cacerts).sort()).toEqual([...CACERTS_KEYS].sort());
+    expect(bundle.cacerts["ca-key.pem"]).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    expect(bundle.rootKey).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    expect(bundle.cacerts["cert-chain.pem"]).toBe(
+      bundle.cacerts["ca-cert.pem"] + bundle.cacerts["root-cert.pem"],
+    );
+    expect(keyMatches(bundle.cacerts["ca-cert.pem"], bundle.cacerts["ca-key.pem"])).toBe(true);
+    expect(keyMatches(bundle.cacerts["root-cert.pem"], bundle.rootKey)).toBe(true);
+    expect(Object.values(bundle.cacerts).join("")).not.toContain(
+      bundle.rootKey.split("\n")[1] ?? "",
+    );
+
+    const dir = scratchDir("pki-key");
+    writePems(dir, { "ca-key.pem": bundle.cacerts["ca-key.pem"] });
+    expect(openssl(dir, "pkey", "-in", "ca-key.pem", "-noout").status).toBe(0);
+  });
+
+  it("uses validities from the options, never lets the intermediate outlive the root", async () => {
+    const now = new Date("2030-01-01T00:00:00.500Z");
+    const bundle = await testCa({
+      now,
+      rootValidityMs: 10 * DAY,
+      intermediateValidityMs: 30 * DAY,
+    });
+    const root = new NodeCertificate(bundle.cacerts["root-cert.pem"]);
+    const intermediate = new NodeCertificate(bundle.cacerts["ca-cert.pem"]);
+    expect(root.validToDate).toEqual(new Date("2030-01-11T00:00:00Z"));
+    expect(intermediate.validToDate).toEqual(root.validToDate);
+    expect(bundle.rootNotAfter).toEqual(root.validToDate);
+    expect(bundle.intermediateNotAfter).toEqual(intermediate.validToDate);
+    expect(root.validFromDate.getTime()).toBe(Date.parse("2030-01-01T00:00:00Z") - CLOCK_SKEW_MS);
+
+    const shorter = await testCa({ now, intermediateValidityMs: DAY });
+    expect(shorter.intermediateNotAfter).toEqual(new Date("2030-01-02T00:00:00Z"));
+  });
+
+  it("gives every certificate a random positive 128-bit serial number", async () => {
+    const serials = (await Promise.all([testCa(), testCa()])).flatMap((bundle) => [
+      new NodeCertificate(bundle.cacerts["root-cert.pem"]).serialNumber,
+      new NodeCertificate(bundle.cacerts["ca-cert.pem"]).serialNumber,
+    ]);
+    expect(new Set(serials).size).toBe(4);
+    for (const serial of serials) {
+      expect(serial).toMatch(/^[1-7][0-9A-F]{31}$|^0[1-9A-F][0-9A-F]{30}$/);
+    }
+  });
+
+  it("rejects validities that are not positive", async () => {
+    await expect(testCa({ rootValidityMs: 0 })).rejects.toThrow(/rootValidityMs/);
+    await expect(testCa({ intermediateValidityMs: -1 })).rejects.toThrow(/intermediateValidityMs/);
+  });
+
+  it("makes an RSA-4096 CA that openssl verifies", { timeout: 60_000 }, async () => {
+    const bundle = await generateCa({
+      organization: "cluster.local",
+      rootValidityMs: 3650 * DAY,
+      intermediateValidityMs: 365 * DAY,
+      keyAlgorithm: "RSA-4096",
+      now: new Date(),
+    });
+    const dir = scratchDir("pki-rsa4096");
+    writePems(dir, bundle.cacerts);
+    expectVerified(dir, "-CAfile", "root-cert.pem", "ca-cert.pem");
+    expect(text(dir, "ca-cert.pem")).toContain("Public-Key: (4096 bit)");
+  });
+});
+
+describe("renewIntermediate", () => {
+  it("issues a new intermediate under the same root, which verifies and signs leaves", async () => {
+    // Made a day ago, renewed now (so openssl, on today's clock, accepts both).
+    const first = await testCa({ now: new Date(Date.now() - DAY) });
+    const root = { certPem: first.cacerts["root-cert.pem"], keyPem: first.rootKey };
+    const renewed = await renewIntermediate(root, {
+      organization: "cluster.local",
+      intermediateValidityMs: 365 * DAY,
+      keyAlgorithm: "ECDSA-P256",
+      now: new Date(),
+    });
+
+    expect(renewed.cacerts["root-cert.pem"]).toBe(first.cacerts["root-cert.pem"]);
+    expect(renewed.rootKey).toBe(first.rootKey);
+    expect(renewed.rootNotAfter).toEqual(first.rootNotAfter);
+    expect(renewed.cacerts["ca-cert.pem"]).not.toBe(first.cacerts["ca-cert.pem"]);
+    expect(renewed.cacerts["ca-key.pem"]).not.toBe(first.cacerts["ca-key.pem"]);
+    expect(renewed.intermediateNotAfter.getTime()).toBeGreaterThan(
+      first.intermediateNotAfter.getTime(),
+    );
+
+    const leaf = await issueWorkloadLeaf(renewed.cacerts);
+    const dir = scratchDir("pki-renew");
+    writePems(dir, { ...renewed.cacerts, "leaf.pem": leaf.certPem });
+    expectVerified(dir, "-CAfile", "root-cert.pem", "ca-cert.pem");
+    expectVerified(dir, "-CAfile", "root-cert.pem", "-untrusted", "cert-chain.pem", "leaf.pem");
+    expectCaExtensions(text(dir, "ca-cert.pem"), 0);
+  });
+
+  it("signs with an RSA root when the intermediate is ECDSA", async () => {
+    const first = await testCa({ keyAlgorithm: "RSA-2048" });
+    const renewed = await renewIntermediate(
+      { certPem: first.cacerts["root-cert.pem"], keyPem: first.rootKey },
+      {
+        organization: "o",
+        intermediateValidityMs: DAY,
+        keyAlgorithm: "ECDSA-P256",
+        now: new Date(),
+      },
+    );
+    const dir = scratchDir("pki-renew-rsa");
+    writePems(dir, renewed.cacerts);
+    expectVerified(dir, "-CAfile", "root-cert.pem", "ca-cert.pem");
+    expect(text(dir, "ca-cert.pem")).toMatch(/sha256WithRSAEncryption[\s\S]*id-ecPublicKey/);
+  });
+
+  it("refuses a root key that is not the root certificate's, and an expired root", async () => {
+    const [one, other] = await Promise.all([testCa(), testCa()]);
+    const options = {
+      organization: "o",
+      intermediateValidityMs: DAY,
+      keyAlgorithm: "ECDSA-P256" as const,
+      now: new Date(),
+    };
+    await expect(
+      renewIntermediate({ certPem: one.cacerts["root-cert.pem"], keyPem: other.rootKey }, options),
+    ).rejects.toThrow(/does not belong/);
+    const der = createPrivateKey(one.rootKey).export({ type: "pkcs8", format: "der" });
+    const scalar = der.indexOf(Buffer.from([0x04, 0x20])) + 2;
+    der[scalar + 3] = (der[scalar + 3] ?? 0) ^ 0xff;
+    const damaged = createPrivateKey({ key: der, format: "der", type: "pkcs8" });
+    const damagedPem = damaged.export({ type: "pkcs8", format: "pem" }).toString();
+    await expect(
+      renewIntermediate({ certPem: one.cacerts["root-cert.pem"], keyPem: damagedPem }, options),
+    ).rejects.toThrow(/damaged/);
+    await expect(
+      renewIntermediate(
+        { certPem: one.cacerts["root-cert.pem"], keyPem: one.rootKey },
+        { ...options, now: new Date(one.rootNotAfter.getTime() + 1000) },
+      ),
+    ).rejects.toThrow(/expired/);
+  });
+});
