@@ -1,0 +1,277 @@
+/**
+ * The mesh CA against the real API server: never a second root (races, crashes mid-way),
+ * adoption of an existing CA without rewriting it, renewal under the same root, the user's
+ * Secret validated and never written, and no key material in anything the operator says.
+ */
+import { Writable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Discovery } from "../../operator/kube/discovery.ts";
+import { RestClient } from "../../operator/kube/rest-client.ts";
+import { ServerSideApply, type ApplyTarget } from "../../operator/kube/server-side-apply.ts";
+import { CertificateAuthority } from "../../operator/reconcile/certificate-authority.ts";
+import { validateSpec } from "../../operator/api/validate.ts";
+import type { MeshConfigSpec } from "../../operator/api/mesh-config-spec.ts";
+import { createLogger } from "../../operator/runtime/logger.ts";
+import { DAY, HOUR, secretData, testCa } from "../fixtures/pki/test-ca.ts";
+import { mesh } from "../fixtures/test-mesh.ts";
+import { adminConfig, uniqueName } from "./cluster-client.ts";
+import { installMeshConfigCrd } from "./meshconfig-client.ts";
+import { MESH_PATH, OperatorHarness, until } from "./operator-harness.ts";
+
+const admin = new RestClient(adminConfig());
+const ssa = new ServerSideApply(admin, new Discovery(admin));
+const namespaces: string[] = [];
+
+function spec(extra: Record<string, unknown> = {}): MeshConfigSpec {
+  const result = validateSpec({ version: "1.31.1", ...extra });
+  if (!result.ok) throw new Error("bad test spec");
+  return result.spec;
+}
+
+async function freshNamespace(): Promise<string> {
+  const name = uniqueName("ca");
+  await ssa.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
+  namespaces.push(name);
+  return name;
+}
+
+type Secret = ApplyTarget & {
+  data?: Record<string, string>;
+  metadata: { resourceVersion: string; uid: string };
+};
+const secret = (namespace: string, name: string) =>
+  ssa.get<Secret>({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace } });
+const text = (s: Secret | undefined, key: string) =>
+  Buffer.from(s?.data?.[key] ?? "", "base64").toString("utf8");
+
+afterAll(async () => {
+  for (const name of namespaces)
+    await ssa.delete({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
+  admin.close();
+});
+
+describe("the generated CA", () => {
+  it("is created once: two replicas racing, 10 times, leave exactly one root", async () => {
+    for (let round = 0; round < 10; round += 1) {
+      const namespace = await freshNamespace();
+      const replicas = [new CertificateAuthority(ssa), new CertificateAuthority(ssa)];
+      // A replica that lost the race reports it and adopts the winner's CA on its next run.
+      await Promise.all(replicas.map((ca) => ca.ensure(spec(), namespace, new Date())));
+      const states = await Promise.all(
+        replicas.map((ca) => ca.ensure(spec(), namespace, new Date())),
+      );
+      const [cacerts, root] = await Promise.all([
+        secret(namespace, "cacerts"),
+        secret(namespace, "meshkeeper-root-ca"),
+      ]);
+      expect(text(cacerts, "root-cert.pem").trim()).toBe(text(root, "root-cert.pem").trim());
+      expect(states.map((s) => s.kind)).toEqual(["ready", "ready"]);
+      expect(new Set(states.map((s) => (s.kind === "ready" ? s.hash : ""))).size).toBe(1);
+    }
+  });
+
+  it("survives a crash at any point of creation (20 random cuts) with exactly one root", async () => {
+    for (let round = 0; round < 20; round += 1) {
+      const namespace = await freshNamespace();
+      // The "crash": the client is torn down after a random delay, mid-way through.
+      const doomed = new RestClient(adminConfig());
+      const cut = setTimeout(() => doomed.close(), Math.floor(Math.random() * 120));
+      await new CertificateAuthority(new ServerSideApply(doomed, new Discovery(doomed)))
+        .ensure(spec(), namespace, new Date())
+        .catch(() => undefined);
+      clearTimeout(cut);
+      doomed.close();
+      const rootBefore = text(await secret(namespace, "meshkeeper-root-ca"), "root-cert.pem");
+      const state = await new CertificateAuthority(ssa).ensure(spec(), namespace, new Date());
+      expect(state.kind).toBe("ready");
+      const [cacerts, root] = await Promise.all([
+        secret(namespace, "cacerts"),
+        secret(namespace, "meshkeeper-root-ca"),
+      ]);
+      // The root that existed after the crash (if any) is the root in use: never a second.
+      if (rootBefore) expect(text(root, "root-cert.pem")).toBe(rootBefore);
+      expect(text(cacerts, "root-cert.pem").trim()).toBe(text(root, "root-cert.pem").trim());
+    }
+  });
+
+  it("adopts an existing valid cacerts it did not create and never rewrites it, even when due", async () => {
+    const namespace = await freshNamespace();
+    const theirs = await testCa({ intermediateValidityMs: 2 * HOUR }); // due for renewal
+    await ssa.create({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "cacerts", namespace },
+      data: secretData(theirs.cacerts),
+    });
+    const before = await secret(namespace, "cacerts");
+    const state = await new CertificateAuthority(ssa).ensure(spec(), namespace, new Date());
+    expect(state).toMatchObject({ kind: "ready", writes: 0, action: "adopted" });
+    expect((await secret(namespace, "cacerts"))?.metadata.resourceVersion).toBe(
+      before?.metadata.resourceVersion,
+    );
+    expect(await secret(namespace, "meshkeeper-root-ca")).toBeUndefined();
+  });
+
+  it("renews its own intermediate under the same root when it is due", async () => {
+    const namespace = await freshNamespace();
+    const short = spec({
+      certificateAuthority: {
+        type: "SelfSigned",
+        selfSigned: { intermediateValidity: "2h", renewBefore: "720h" },
+      },
+    });
+    const first = await new CertificateAuthority(ssa).ensure(short, namespace, new Date());
+    const rootBefore = text(await secret(namespace, "meshkeeper-root-ca"), "root-cert.pem");
+    const caBefore = text(await secret(namespace, "cacerts"), "ca-cert.pem");
+    const renewed = await new CertificateAuthority(ssa).ensure(spec(), namespace, new Date());
+    expect(renewed).toMatchObject({ kind: "ready", writes: 1 });
+    expect(text(await secret(namespace, "meshkeeper-root-ca"), "root-cert.pem")).toBe(rootBefore);
+    expect(text(await secret(namespace, "cacerts"), "root-cert.pem").trim()).toBe(
+      rootBefore.trim(),
+    );
+    expect(text(await secret(namespace, "cacerts"), "ca-cert.pem")).not.toBe(caBefore);
+    expect(renewed.kind === "ready" && first.kind === "ready" && renewed.hash !== first.hash).toBe(
+      true,
+    );
+  });
+
+  it("warns before the root expires", async () => {
+    const namespace = await freshNamespace();
+    const soon = spec({
+      certificateAuthority: {
+        type: "SelfSigned",
+        selfSigned: { rootValidity: "240h", intermediateValidity: "200h", renewBefore: "720h" },
+      },
+    });
+    const state = await new CertificateAuthority(ssa).ensure(soon, namespace, new Date());
+    expect(state).toMatchObject({ kind: "ready", rootExpiringSoon: true });
+  });
+});
+
+describe("a CA the user brings (type Secret)", () => {
+  it("gets a clear reason for every broken Secret, and is never written", async () => {
+    const namespace = await freshNamespace();
+    const good = await testCa();
+    const other = await testCa();
+    const cases: [string, Record<string, string>, string][] = [
+      ["missing", {}, "SecretNotFound"],
+      [
+        "key of another CA",
+        secretData({ ...good.cacerts, "ca-key.pem": other.cacerts["ca-key.pem"] }),
+        "KeyMismatch",
+      ],
+      [
+        "truncated",
+        secretData({ ...good.cacerts, "ca-cert.pem": good.cacerts["ca-cert.pem"].slice(0, 200) }),
+        "InvalidPEM",
+      ],
+      [
+        "no cert-chain.pem",
+        secretData({ ...good.cacerts, "cert-chain.pem": undefined }),
+        "MissingKey",
+      ],
+      [
+        "expired",
+        secretData(
+          (await testCa({ now: new Date(Date.now() - 30 * DAY), intermediateValidityMs: DAY }))
+            .cacerts,
+        ),
+        "Expired",
+      ],
+    ];
+    for (const [name, data, reason] of cases) {
+      const secretName = `user-ca-${cases.findIndex((c) => c[0] === name)}`;
+      if (name !== "missing")
+        await ssa.create({
+          apiVersion: "v1",
+          kind: "Secret",
+          metadata: { name: secretName, namespace },
+          data,
+        });
+      const before = await secret(namespace, secretName);
+      const state = await new CertificateAuthority(ssa).ensure(
+        spec({ certificateAuthority: { type: "Secret", secret: { name: secretName } } }),
+        namespace,
+        new Date(),
+      );
+      expect(state, name).toMatchObject({ kind: "failed", reason, writes: 0 });
+      expect((await secret(namespace, secretName))?.metadata.resourceVersion, name).toBe(
+        before?.metadata.resourceVersion,
+      );
+      expect(await secret(namespace, "cacerts"), name).toBeUndefined();
+    }
+  });
+});
+
+describe("secrets stay secret", () => {
+  let harness: OperatorHarness;
+  const printed: string[] = [];
+
+  beforeAll(async () => {
+    await installMeshConfigCrd();
+    const capture = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        printed.push(chunk.toString("utf8"));
+        done();
+      },
+    });
+    harness = await new OperatorHarness(adminConfig(), {
+      log: createLogger({ level: "debug", destination: capture }),
+    }).start();
+  });
+
+  afterAll(async () => {
+    await harness.client.send({ method: "DELETE", path: MESH_PATH }).catch(() => undefined);
+    await until("the MeshConfig to be gone", async () => !(await harness.meshConfig()), 60_000);
+    for (const name of ["cacerts", "meshkeeper-root-ca", "broken-user-ca"])
+      await harness.ssa.delete({
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name, namespace: "istio-system" },
+      });
+    await harness.stop();
+  });
+
+  it("no log line, event, status or error carries key material", async () => {
+    await harness.applyAsUser(mesh({ gateways: [] }));
+    await harness.waitForCondition("Ready", "True");
+    // A broken user CA too: its error paths must not quote the key either.
+    const other = await testCa();
+    const good = await testCa();
+    await harness.applyAsUser({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "broken-user-ca", namespace: "istio-system" },
+      data: secretData({ ...good.cacerts, "ca-key.pem": other.cacerts["ca-key.pem"] }),
+    });
+    await harness.applyAsUser(
+      mesh({
+        gateways: [],
+        certificateAuthority: { type: "Secret", secret: { name: "broken-user-ca" } },
+      }),
+    );
+    await harness.waitForCondition("CAReady", "False", "KeyMismatch");
+    const keys = [
+      text(await secret("istio-system", "cacerts"), "ca-key.pem"),
+      text(await secret("istio-system", "meshkeeper-root-ca"), "root-key.pem"),
+      other.cacerts["ca-key.pem"],
+    ];
+    const events = await harness.client.send<unknown>({
+      method: "GET",
+      path: "/apis/events.k8s.io/v1/namespaces/default/events",
+    });
+    const everything = [
+      printed.join(""),
+      JSON.stringify(events),
+      JSON.stringify(await harness.meshConfig()),
+    ].join("\n");
+    expect(printed.length).toBeGreaterThan(20);
+    expect(everything).not.toContain("PRIVATE KEY");
+    for (const key of keys) {
+      const body = key.split("\n").filter((line) => line && !line.startsWith("-----"));
+      expect(body.length).toBeGreaterThan(0);
+      for (const line of body) expect(everything).not.toContain(line);
+      expect(everything).not.toContain(Buffer.from(key).toString("base64").slice(0, 40));
+    }
+  });
+});
