@@ -12,6 +12,7 @@ const USER_ERRORS = new Set([
   "RenderInputError",
   "RunUsageError",
   "KubeconfigError",
+  "KustomizeError",
 ]);
 
 const USAGE = `usage: meshkeeper <command>
@@ -22,6 +23,7 @@ commands:
   cluster status                      show its components and the KUBECONFIG line
   cluster build                       build the control-plane binaries into the cache
   crds [-o DIR]                       print the generated CRDs, or write them into DIR
+  bundle [--check] [--validate]       write (or check) the OLM bundle and catalog in olm/
   render -f FILE [-o DIR]             print the objects a MeshConfig renders to (offline)
   run [options]                       run the operator (see: meshkeeper run --help)
   status [--kubeconfig PATH]          the MeshConfig's conditions and components; exit 0 when Ready
@@ -35,6 +37,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return (await import("./cluster.ts")).clusterCommand(rest);
     case "crds":
       return (await import("./crds.ts")).crdsCommand(rest);
+    case "bundle":
+      return (await import("./bundle.ts")).bundleCommand(rest);
     case "render":
       return (await import("./render.ts")).renderCommand(rest);
     case "run": {

@@ -75,7 +75,12 @@ describe("the generated CA", () => {
       const namespace = await freshNamespace();
       // The "crash": the client is torn down after a random delay, mid-way through.
       const doomed = new RestClient(adminConfig());
-      const cut = setTimeout(() => doomed.close(), Math.floor(Math.random() * 120));
+      const cut = setTimeout(
+        () => {
+          doomed.close();
+        },
+        Math.floor(Math.random() * 120),
+      );
       await new CertificateAuthority(new ServerSideApply(doomed, new Discovery(doomed)))
         .ensure(spec(), namespace, new Date())
         .catch(() => undefined);
