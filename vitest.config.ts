@@ -8,6 +8,9 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
+          // Some unit tests generate CRDs from TypeScript declarations or run property
+          // tests: seconds each, more on a loaded 2-core machine.
+          testTimeout: 30_000,
         },
       },
       {
