@@ -3,17 +3,15 @@
  * process itself, so its pid is the one whose memory counts), its /metrics read into
  * numbers, kubectl, and small waits. Every child is killed when this process exits.
  */
-import { OPERATOR_NODE_FLAGS } from "../operator/local/background-operator.ts";
+import { operatorArgs } from "../operator/local/background-operator.ts";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import { locateBinary } from "../operator/local/assets.ts";
 import { cleanupOnExit } from "../operator/local/cleanup-on-exit.ts";
 import { BINARIES } from "../operator/local/components.ts";
 
-const MAIN = fileURLToPath(new URL("../operator/cli/main.ts", import.meta.url));
 export const KUBECTL = locateBinary(BINARIES.kubectl)?.path ?? "kubectl";
 
 export function residentMiB(pid: number): number {
@@ -144,19 +142,7 @@ export class OperatorProcess {
   private constructor(kubeconfig: string) {
     this.child = spawn(
       process.execPath,
-      [
-        ...OPERATOR_NODE_FLAGS,
-        MAIN,
-        "run",
-        "--kubeconfig",
-        kubeconfig,
-        "--health-port",
-        "0",
-        "--leader-elect",
-        "false",
-        "--log-level",
-        "info",
-      ],
+      operatorArgs(kubeconfig, "--leader-elect", "false", "--log-level", "info"),
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     this.exited = new Promise((resolve) => {

@@ -20,6 +20,20 @@ import { isAlive, isOurs, signalGroupIfOurs } from "./pids.ts";
  */
 export const OPERATOR_NODE_FLAGS = ["--max-semi-space-size=1"] as const;
 const MAIN = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
+
+/** node's arguments for `meshkeeper run` against a kubeconfig, with a free health port. */
+export function operatorArgs(kubeconfig: string, ...extra: string[]): string[] {
+  return [
+    ...OPERATOR_NODE_FLAGS,
+    MAIN,
+    "run",
+    "--kubeconfig",
+    kubeconfig,
+    "--health-port",
+    "0",
+    ...extra,
+  ];
+}
 /** In the operator's command line, and nowhere else. */
 export const OPERATOR_MARK = "--identity local-operator";
 
@@ -47,17 +61,7 @@ export function startBackgroundOperator(
   try {
     const child = spawn(
       process.execPath,
-      [
-        MAIN,
-        "run",
-        "--kubeconfig",
-        kubeconfig,
-        "--health-port",
-        "0",
-        "--lease-namespace",
-        "kube-system",
-        ...OPERATOR_MARK.split(" "),
-      ],
+      operatorArgs(kubeconfig, "--lease-namespace", "kube-system", ...OPERATOR_MARK.split(" ")),
       { detached: true, stdio: ["ignore", out, out], env: process.env },
     );
     child.unref();

@@ -9,12 +9,12 @@ import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { describe, expect, inject, it } from "vitest";
 import type { ApplyTarget } from "../../operator/kube/server-side-apply.ts";
+import { operatorArgs } from "../../operator/local/background-operator.ts";
 import { LocalControlPlane } from "../../operator/local/control-plane.ts";
 import { adminConfig, uniqueName } from "./cluster-client.ts";
 import { installMeshConfigCrd } from "./meshconfig-client.ts";
 import { MESH_PATH, OperatorHarness, until } from "./operator-harness.ts";
 
-const MAIN = fileURLToPath(new URL("../../operator/cli/main.ts", import.meta.url));
 const CRD = fileURLToPath(new URL("../../crds/meshkeeper.dev_meshconfigs.yaml", import.meta.url));
 const SERVICE = {
   apiVersion: "v1",
@@ -48,20 +48,15 @@ function operatorProcess(
 ): ChildProcess {
   return spawn(
     process.execPath,
-    [
-      MAIN,
-      "run",
-      "--kubeconfig",
+    operatorArgs(
       kubeconfig,
-      "--health-port",
-      "0",
       "--identity",
       identity,
       "--lease-namespace",
       leaseNamespace,
       "--log-level",
       "warn",
-    ],
+    ),
     { stdio: "ignore" },
   );
 }
