@@ -18,6 +18,7 @@ export const RUN_USAGE = `usage: meshkeeper run [options]
   --lease-namespace NS         namespace of the Lease (default $POD_NAMESPACE or meshkeeper-system)
   --identity NAME              this replica's name in the Lease (default $POD_NAME or host-pid)
   --progress-deadline SECONDS  Stalled/ProgressDeadlineExceeded after this long unavailable (600)
+  --istio-crds managed|external  who installs Istio's CRDs: the operator (default) or OLM
   --log-level LEVEL            trace, debug, info, warn, error (default info)`;
 
 function seconds(value: string | undefined, flag: string): number | undefined {
@@ -49,12 +50,18 @@ function parseRunArgs(args: readonly string[]) {
         identity: { type: "string" },
         "progress-deadline": { type: "string" },
         "log-level": { type: "string", default: "info" },
+        "istio-crds": { type: "string", default: "managed" },
       },
       strict: true,
     }).values;
   } catch (error) {
     throw new RunUsageError(`${(error as Error).message}\n\n${RUN_USAGE}`);
   }
+}
+
+function istioCrdsOf(value: string): "managed" | "external" {
+  if (value === "managed" || value === "external") return value;
+  throw new RunUsageError(`--istio-crds must be managed or external, not '${value}'`);
 }
 
 type RunFlags = ReturnType<typeof parseRunArgs>;
@@ -67,6 +74,7 @@ function optionsFromFlags(flags: RunFlags): Omit<ManagerOptions, "log" | "onLost
   if (flags["leader-elect"] !== "true" && flags["leader-elect"] !== "false")
     throw new RunUsageError(`--leader-elect must be true or false`);
   const progressDeadlineMs = seconds(flags["progress-deadline"], "--progress-deadline");
+  const istioCrds = istioCrdsOf(flags["istio-crds"]);
   const namespace = flags["lease-namespace"] ?? process.env.POD_NAMESPACE ?? "meshkeeper-system";
   return {
     kubeconfig: loadClusterAccess(flags.kubeconfig),
@@ -77,6 +85,7 @@ function optionsFromFlags(flags: RunFlags): Omit<ManagerOptions, "log" | "onLost
       ? { leaderElection: { namespace, name: "meshkeeper-leader" } }
       : {}),
     ...(progressDeadlineMs ? { progressDeadlineMs } : {}),
+    istioCrds,
   };
 }
 

@@ -7,12 +7,11 @@
  * retries them with backoff.
  */
 import type { Logger } from "pino";
-import { describeProblems, validateMeshConfig } from "../api/validate.ts";
 import type { ObjectCache } from "../kube/object-cache.ts";
 import type { KubeObject } from "../kube/reflector.ts";
 import type { ApplyTarget, ServerSideApply } from "../kube/server-side-apply.ts";
-import { UnsupportedVersionError } from "../render/istio-versions.ts";
-import { render, type RenderedObject } from "../render/render.ts";
+import type { RenderedObject } from "../render/render.ts";
+import { desiredFromSpec, type Desired } from "./desired.ts";
 import type { ObjectApplier, WriteCounter } from "./applier.ts";
 import { groupKindsValue, isMember } from "./apply-set.ts";
 import { applyPhases, phaseName, type PhasesResult } from "./apply-phases.ts";
@@ -56,6 +55,11 @@ export interface ReconcilerOptions {
   readonly progressDeadlineMs?: number;
   /** How long teardown may wait on stuck objects before releasing the finalizer anyway. */
   readonly teardownTimeoutMs?: number;
+  /**
+   * Who installs Istio's CRDs: the operator ("managed", kustomize installs) or someone else
+   * ("external": OLM installs them from the bundle; the operator only waits for them).
+   */
+  readonly istioCrds?: "managed" | "external";
   /** Periodic re-check of a converged mesh (watches already report every change). */
   readonly resyncMs?: number;
   readonly now?: () => Date;
@@ -93,40 +97,6 @@ export function outcomeOf(
     reason: phases.reason,
     message: `${phaseName(phases.phase)}: ${phases.message}`,
   };
-}
-
-type Desired =
-  | {
-      readonly kind: "rendered";
-      readonly objects: RenderedObject[];
-      readonly version: string;
-      readonly spec: MeshConfigSpec;
-    }
-  | {
-      readonly kind: "refused";
-      readonly reason: "InvalidSpec" | "UnsupportedVersion";
-      readonly message: string;
-    };
-
-/** validate + render (pure): the objects, or why the spec cannot be applied. */
-function desiredFromSpec(mc: MeshConfigObject): Desired {
-  const validation = validateMeshConfig(mc);
-  if (!validation.ok) {
-    const problems = describeProblems(validation.problems);
-    return {
-      kind: "refused",
-      reason: "InvalidSpec",
-      message: `the spec is invalid and nothing was changed: ${problems}`,
-    };
-  }
-  try {
-    const objects = render(validation.spec, { name: mc.metadata.name, uid: mc.metadata.uid });
-    return { kind: "rendered", objects, version: validation.spec.version, spec: validation.spec };
-  } catch (error) {
-    if (error instanceof UnsupportedVersionError)
-      return { kind: "refused", reason: "UnsupportedVersion", message: error.message };
-    throw error;
-  }
 }
 
 export class Reconciler {
@@ -183,7 +153,10 @@ export class Reconciler {
     mc: MeshConfigObject,
     { objects: rendered, version, spec }: Extract<Desired, { kind: "rendered" }>,
   ): Promise<ReconcileOutcome> {
-    const desired = rendered.map((r) => ({ ...r, object: asMember(r.object, mc.metadata.name) }));
+    const external = this.options.istioCrds === "external";
+    const desired = rendered
+      .filter((r) => !(external && r.object.kind === "CustomResourceDefinition"))
+      .map((r) => ({ ...r, object: asMember(r.object, mc.metadata.name) }));
     const members = desired.filter((r) => isMember(r.object.kind)).map((r) => r.object);
     const kinds = members.map((o) => groupKind(o.apiVersion, o.kind));
     // ApplySet rule: the parent lists a kind before any member of that kind exists.
@@ -407,13 +380,26 @@ export class Reconciler {
       desired.kind === "rendered" &&
       desired.spec.certificateAuthority.deletionPolicy === "Delete";
     const caWrites = deleteCa ? await this.options.ca.deleteGenerated(desired.spec.namespace) : 0;
-    await this.options.ssa.apply(releasedParent(mc.metadata.name), { force: true });
-    this.options.countWrite?.("apply", "MeshConfig");
+    await this.releaseFinalizer(mc);
     this.log.info(
       { complete: step.kind === "done", deleteCa },
       "teardown finished: finalizer released",
     );
     return { result: "success", writes: 1 + caWrites };
+  }
+
+  /**
+   * Server-side apply to an object that is gone would try to create it (and fail on the
+   * missing spec): a second teardown run on a stale cache must find it gone, not error.
+   */
+  private async releaseFinalizer(mc: MeshConfigObject): Promise<void> {
+    try {
+      await this.options.ssa.apply(releasedParent(mc.metadata.name), { force: true });
+      this.options.countWrite?.("apply", "MeshConfig");
+    } catch (error) {
+      const live = await this.options.ssa.get(meshConfigRef(mc.metadata.name));
+      if (live && (live.metadata as { uid?: string }).uid === mc.metadata.uid) throw error;
+    }
   }
 
   /** Writes status through /status when it differs from what is stored; returns the writes. */

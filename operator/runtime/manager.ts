@@ -41,6 +41,8 @@ export interface ManagerOptions {
   readonly progressDeadlineMs?: number;
   readonly teardownTimeoutMs?: number;
   readonly resyncMs?: number;
+  /** "external" when OLM installs Istio's CRDs from the bundle (run --istio-crds). */
+  readonly istioCrds?: "managed" | "external";
   /** Told of every finished reconcile (tests and benchmarks wait on it). */
   readonly onReconciled?: (key: string, outcome: ReconcileOutcome) => void;
   /** Called when leadership is lost: the process must stop (another replica took over). */
@@ -129,6 +131,7 @@ export class Manager {
       ...(options.progressDeadlineMs ? { progressDeadlineMs: options.progressDeadlineMs } : {}),
       ...(options.teardownTimeoutMs ? { teardownTimeoutMs: options.teardownTimeoutMs } : {}),
       ...(options.resyncMs ? { resyncMs: options.resyncMs } : {}),
+      ...(options.istioCrds ? { istioCrds: options.istioCrds } : {}),
     });
     this.queue = new Workqueue((key) => this.runOnce(key), {
       onError: (key, error, retryInMs) => {
