@@ -47,8 +47,22 @@ export const quantity = z
   ])
   .describe("A Kubernetes quantity: an integer or a string such as 500m, 128Mi or 2.");
 
+// A resource name as Kubernetes qualifies it: cpu, memory, hugepages-2Mi,
+// example.com/gpu. The pattern also keeps template syntax out of the injector's Go
+// templates, which carry the proxy's resources.
+const RESOURCE_NAME =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
 const resourceList = (description: string) =>
-  z.record(z.string().max(253), quantity).meta({ description, maxProperties: 16 });
+  z
+    .record(
+      z
+        .string()
+        .max(253)
+        .regex(RESOURCE_NAME, "must be a resource name such as cpu, memory or example.com/gpu"),
+      quantity,
+    )
+    .meta({ description, maxProperties: 16 });
 
 export const resourceRequirements = (description: string) =>
   z

@@ -2,8 +2,8 @@
  * Turns the JSON Schema that zod writes (draft 2020-12) into a Kubernetes structural
  * OpenAPI v3 schema. Each rewrite below exists because the API server rejects or
  * misreads the zod form:
- *   - $schema, propertyNames: not allowed in a CRD schema (a key length limit becomes
- *     a CEL rule instead).
+ *   - $schema, propertyNames: not allowed in a CRD schema (a key length limit and a key
+ *     pattern become CEL rules instead).
  *   - additionalProperties next to properties (zod's "no other keys"): not structural;
  *     the API server prunes unknown fields anyway.
  *   - additionalProperties {} (a map of anything): expressed as preserve-unknown-fields.
@@ -73,7 +73,14 @@ function keyLengthRule(node: Schema): void {
       rule: `self.all(k, size(k) <= ${names.maxLength})`,
       message: `keys must be at most ${names.maxLength} characters`,
     },
+    ...(typeof names.pattern === "string" ? [keyPatternRule(names.pattern)] : []),
   ];
+}
+
+/** A key pattern as a CEL rule: a raw string, so the regex reaches RE2 unchanged. */
+function keyPatternRule(pattern: string) {
+  if (pattern.includes("'")) throw new Error(`key pattern ${pattern} cannot be a CEL raw string`);
+  return { rule: `self.all(k, k.matches(r'${pattern}'))`, message: `keys must match ${pattern}` };
 }
 
 function objectShape(node: Schema): void {

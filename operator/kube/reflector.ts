@@ -2,15 +2,15 @@
  * Keeps a local copy of one kind of object (label-selected) in step with the API server:
  * list, then watch from the list's resourceVersion, forever. It never dies silently:
  *   - the server ends watches (timeoutSeconds): watch again from the last version seen;
- *   - 410 Gone (the version was compacted away): list again, and report what vanished
- *     meanwhile as deleted;
+ *   - 410 Gone (the version was compacted away), as a watch event or as the watch
+ *     request's own status: list again, and report what vanished meanwhile as deleted;
  *   - no byte for the inactivity timeout (a half-open connection): abort and watch again;
  *   - any other error (API server restart, network): back off with jitter and retry.
  * Every object change reaches onEvent; bookmarks only move the version forward.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Discovery } from "./discovery.ts";
-import type { RestClient } from "./rest-client.ts";
+import { ApiError, type RestClient } from "./rest-client.ts";
 
 export interface KubeObject {
   apiVersion?: string;
@@ -106,6 +106,12 @@ export class Reflector {
         failures = 0;
       } catch (error) {
         if (this.isStopped()) return;
+        if (error instanceof ApiError && error.status === 410) {
+          // The server refused the watch itself: the version is gone, only a list helps.
+          this.options.onRestart?.("resource version expired (410 Gone): relisting");
+          this.resourceVersion = "";
+          continue;
+        }
         failures += 1;
         this.options.onRestart?.(`watch failed: ${(error as Error).message}`);
         const cap = this.options.maxBackoffMs ?? 30_000;

@@ -1,8 +1,9 @@
 /**
  * Server-side apply with the field manager `meshkeeper`: the API server merges our fields,
  * records us as their owner, and reports conflicts with fields another manager owns.
- * We do not force by default, so a field another owner took (an HPA's replicas, istiod's
- * caBundle) is a reported conflict, never silently taken back.
+ * Not forced unless the caller says so. The reconciler does force (reconcile/applier.ts),
+ * and that is safe only because it never sends a field another owner holds (an HPA's
+ * replicas, istiod's caBundle and failurePolicy: reconcile/field-ownership.ts).
  */
 import type { Discovery } from "./discovery.ts";
 import type { RestClient } from "./rest-client.ts";

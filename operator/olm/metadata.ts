@@ -42,8 +42,8 @@ export const LISTING = {
 export const DESCRIPTION = `Meshkeeper installs and runs an Istio service mesh from one cluster-scoped resource,
 \`MeshConfig\` (a singleton named \`default\`): the control plane (istiod), the sidecar injector,
 a certificate authority that is never lost or silently expired, ingress and egress gateways,
-and a default security posture (mesh-wide mutual TLS, deny-by-default authorization with the
-allow rules gateways and probes need).
+and a default security posture (mesh-wide mutual TLS; optional deny-by-default
+authorization with the allow rules the gateways need).
 
 ## How it works
 

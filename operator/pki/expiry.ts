@@ -23,3 +23,21 @@ export function expiryStatus(expiry: CaExpiry, now: Date, renewBeforeMs: number)
     rootExpiringSoon: expiry.rootNotAfter.getTime() <= horizon,
   };
 }
+
+/**
+ * Whether a new intermediate would outlive the current one. An intermediate never outlives
+ * its root, so near the root's end a renewal can give nothing more: renewing anyway would
+ * write a new `cacerts` (and roll istiod) on every reconcile. One second of slack for the
+ * whole-second notAfter of generated certificates.
+ */
+export function renewalExtendsValidity(
+  expiry: CaExpiry,
+  now: Date,
+  intermediateValidityMs: number,
+): boolean {
+  const renewedNotAfter = Math.min(
+    now.getTime() + intermediateValidityMs,
+    expiry.rootNotAfter.getTime(),
+  );
+  return renewedNotAfter > expiry.intermediateNotAfter.getTime() + 1000;
+}

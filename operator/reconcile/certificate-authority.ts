@@ -10,7 +10,7 @@
 import type { MeshConfigSpec } from "../api/mesh-config-spec.ts";
 import type { ApplyTarget, ServerSideApply } from "../kube/server-side-apply.ts";
 import { parseDuration } from "../pki/duration.ts";
-import { expiryStatus } from "../pki/expiry.ts";
+import { expiryStatus, renewalExtendsValidity } from "../pki/expiry.ts";
 import { generateCa, renewIntermediate, type CaBundle } from "../pki/generate.ts";
 import {
   CACERTS_SECRET_NAME,
@@ -163,27 +163,57 @@ export class CertificateAuthority {
       this.secret(namespace, ROOT_CA_SECRET_NAME),
     ]);
     if (!cacerts) return this.create(namespace, root, settings, now);
+    // Renew only what we created: the root Secret must hold the very root in `cacerts`.
+    const ours =
+      root !== undefined &&
+      decoded(root, ROOT_CA_CERT)?.trim() === decoded(cacerts, ROOT_CERT)?.trim();
     const current = validateCaSecret(cacerts.data ?? {}, now, 0);
-    if (!current.ok)
+    if (!current.ok) {
+      // Our own intermediate ran out (the operator was not running when it was due): the
+      // root is ours, so issue a new one under it; renewIntermediate refuses an expired root.
+      if (current.reason === "Expired" && ours)
+        return this.renew(namespace, cacerts, root, settings, now);
       return {
         kind: "failed",
         reason: current.reason,
         message: `Secret ${namespace}/${CACERTS_SECRET_NAME} exists but is not a usable CA (${current.message}); the operator never overwrites a CA, fix or delete it`,
         writes: 0,
       };
+    }
     const expiry = expiryStatus(current.summary, now, settings.renewBeforeMs);
-    const ready = {
-      kind: "ready" as const,
-      ...current.summary,
-      rootExpiringSoon: expiry.rootExpiringSoon,
-      writes: 0,
-      action: "adopted",
-    };
-    // Renew only what we created: the root Secret must hold the very root in `cacerts`.
-    const ours =
-      root && decoded(root, ROOT_CA_CERT)?.trim() === decoded(cacerts, ROOT_CERT)?.trim();
-    if (!expiry.intermediateDueForRenewal || !ours) return ready;
-    const bundle = await renewIntermediate(this.rootOf(root), { ...settings, now });
+    const due =
+      expiry.intermediateDueForRenewal &&
+      renewalExtendsValidity(current.summary, now, settings.intermediateValidityMs);
+    if (!due || !ours)
+      return {
+        kind: "ready",
+        ...current.summary,
+        rootExpiringSoon: expiry.rootExpiringSoon,
+        writes: 0,
+        action: "adopted",
+      };
+    return this.renew(namespace, cacerts, root, settings, now);
+  }
+
+  /** A new intermediate under our root, replacing `cacerts` only if nobody changed it. */
+  private async renew(
+    namespace: string,
+    cacerts: Secret,
+    root: Secret,
+    settings: ReturnType<typeof caSettings>,
+    now: Date,
+  ): Promise<CaState> {
+    let bundle: CaBundle;
+    try {
+      bundle = await renewIntermediate(this.rootOf(root), { ...settings, now });
+    } catch (error) {
+      return {
+        kind: "failed",
+        reason: "RenewalFailed",
+        message: `cannot issue a new intermediate: ${(error as Error).message}; a new root is a new mesh identity, so create it deliberately (delete ${CACERTS_SECRET_NAME} and ${ROOT_CA_SECRET_NAME})`,
+        writes: 0,
+      };
+    }
     await this.ssa.replace({
       ...secretObject(namespace, CACERTS_SECRET_NAME, bundle.cacerts),
       metadata: {

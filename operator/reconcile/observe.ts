@@ -112,7 +112,7 @@ export function observe(
           "PoliciesApplied",
           false,
           "Pending",
-          "policies are applied once istiod and its webhooks serve",
+          "policies are applied once istiod is Available and its webhooks are installed",
         ),
   ];
   return {

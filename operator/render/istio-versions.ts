@@ -5,8 +5,6 @@
  */
 export interface IstioMinor {
   readonly minor: string;
-  /** When upstream support ended, if it has; still installable, but say so. */
-  readonly endOfLife?: string;
   /** Patch releases known to exist, oldest first. */
   readonly patches: readonly number[];
   /** The istio-reader ClusterRole also reads ConfigMaps (added in 1.30). */

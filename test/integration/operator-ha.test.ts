@@ -152,8 +152,12 @@ describe("high availability", () => {
       });
       await harness.start();
       await harness.applyAsUser(MESH);
-      await until("the first reconcile to be under way", () => harness.outcomes.length > 0);
+      // The first write means a reconcile is running: the CRDs and namespaces are being
+      // applied, and the rest of the phases have not happened yet.
+      await until("the first reconcile to be under way", () => harness.writes() > 0, 30_000);
+      const finishedBeforeRestart = harness.outcomes.length;
       await plane.restartApiserver();
+      expect(finishedBeforeRestart, "the restart came after the first reconcile ended").toBe(0);
       const mc = await harness.waitForCondition("Ready", "True", undefined, 60_000);
       expect(harness.condition(mc, "Reconciled")?.status).toBe("True");
       expect(await harness.manager.metrics.text()).toMatch(

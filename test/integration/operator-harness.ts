@@ -4,6 +4,7 @@
  * and a client of their own for acting like a person with kubectl.
  */
 import type { KubeConfig } from "@kubernetes/client-node";
+import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Discovery } from "../../operator/kube/discovery.ts";
 import { RestClient } from "../../operator/kube/rest-client.ts";
@@ -30,17 +31,39 @@ export async function until<T>(
   }
 }
 
+/**
+ * What key material looks like in text: a PEM block, or a long base64 run (a DER key or
+ * certificate, or a Secret's data, as the API returns it). Nothing the operator logs on
+ * purpose comes close: hashes are 64 hex digits, names are short.
+ */
+const KEY_MATERIAL = [/-----BEGIN [A-Z ]+-----/, /[A-Za-z0-9+/]{120,}={0,2}/];
+
+export function keyMaterialIn(lines: readonly string[]): string[] {
+  return lines.filter((line) => KEY_MATERIAL.some((pattern) => pattern.test(line)));
+}
+
 export class OperatorHarness {
   readonly manager: Manager;
+  /** Everything the operator logged (at debug level), unless the test brought its own log. */
+  readonly printed: string[] = [];
   /** The test's own client: its requests never count as the operator's. */
   readonly client: RestClient;
   readonly ssa: ServerSideApply;
   readonly outcomes: ReconcileOutcome[] = [];
 
   constructor(config: KubeConfig, options: Partial<ManagerOptions> = {}) {
+    const printed = this.printed;
+    const echo = process.env.MESHKEEPER_TEST_LOG !== undefined;
+    const capture = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        printed.push(chunk.toString("utf8"));
+        if (echo) process.stderr.write(chunk);
+        done();
+      },
+    });
     this.manager = new Manager({
       kubeconfig: config,
-      log: createLogger({ level: process.env.MESHKEEPER_TEST_LOG ?? "silent" }),
+      log: createLogger({ level: "debug", destination: capture }),
       onReconciled: (_key, outcome) => this.outcomes.push(outcome),
       ...options,
     });
@@ -53,9 +76,15 @@ export class OperatorHarness {
     return this;
   }
 
+  /** Stops the operator; fails if anything it logged looks like key material. */
   async stop(): Promise<void> {
     await this.manager.stop();
     this.client.close();
+    const leaked = keyMaterialIn(this.printed);
+    if (leaked.length > 0)
+      throw new Error(
+        `the operator logged what looks like key material (${leaked.length} lines), e.g. ${leaked[0]?.slice(0, 200) ?? ""}`,
+      );
   }
 
   /** The operator's write requests so far (reads and watches excluded). */

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { Discovery } from "../../../operator/kube/discovery.ts";
 import { Reflector } from "../../../operator/kube/reflector.ts";
-import type { RestClient } from "../../../operator/kube/rest-client.ts";
+import { ApiError, type RestClient } from "../../../operator/kube/rest-client.ts";
 
 function object(name: string, resourceVersion: string) {
   return { metadata: { name, namespace: "ns", resourceVersion } };
@@ -69,5 +69,42 @@ describe("reflector recovery", () => {
     );
     expect(watchedFrom.slice(0, 2)).toEqual(["10", "20"]);
     expect(events).toEqual(["ADDED a", "ADDED b", "ADDED c", "DELETED b"]);
+  });
+
+  it("relists when the watch request itself is refused with 410 Gone", async () => {
+    const lists = [
+      { metadata: { resourceVersion: "10" }, items: [object("a", "5")] },
+      { metadata: { resourceVersion: "30" }, items: [object("a", "25")] },
+    ];
+    const watchedFrom: string[] = [];
+    let stop: () => void = () => undefined;
+    const client = {
+      send: () => Promise.resolve(lists.shift()),
+      stream: (_path: string, query: Record<string, string>) => {
+        watchedFrom.push(query.resourceVersion ?? "");
+        if (watchedFrom.length === 1) {
+          const body = JSON.stringify({ reason: "Expired", message: "too old resource version" });
+          return Promise.reject(new ApiError("WATCH", "/api/v1/configmaps", 410, body));
+        }
+        stop();
+        return Promise.resolve();
+      },
+    } as unknown as RestClient;
+    const discovery = {
+      collectionPath: () => Promise.resolve("/api/v1/configmaps"),
+    } as unknown as Discovery;
+    const events: string[] = [];
+    const reflector = new Reflector(client, discovery, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      onEvent: (type, o) => events.push(`${type} ${o.metadata.name}@${o.metadata.resourceVersion}`),
+    });
+    stop = () => void reflector.stop();
+    reflector.start();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await reflector.stop();
+    // Watched again from the fresh list's version at once, not retried from the dead one.
+    expect(watchedFrom).toEqual(["10", "30"]);
+    expect(events).toEqual(["ADDED a@5", "MODIFIED a@25"]);
   });
 });

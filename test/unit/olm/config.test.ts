@@ -96,6 +96,13 @@ describe("config/rbac: the operator's least-privilege ClusterRole", () => {
       expect(allows(rules, "meshkeeper.dev", "meshconfigs", verb), verb).toBe(false);
   });
 
+  it("reads Secrets only by name: it may not list or watch every Secret in the cluster", () => {
+    for (const verb of ["get", "create", "update", "delete"])
+      expect(allows(rules, "", "secrets", verb), verb).toBe(true);
+    for (const verb of ["list", "watch", "patch"])
+      expect(allows(rules, "", "secrets", verb), verb).toBe(false);
+  });
+
   it("may grant istiod its RBAC (escalate, bind) and record events", () => {
     for (const resource of ["roles", "clusterroles"])
       for (const verb of ["escalate", "bind"])

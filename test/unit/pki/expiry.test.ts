@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { expiryStatus } from "../../../operator/pki/expiry.ts";
+import { expiryStatus, renewalExtendsValidity } from "../../../operator/pki/expiry.ts";
 
 const DAY = 86_400_000;
 const now = new Date("2030-01-01T00:00:00Z");
@@ -33,5 +33,22 @@ describe("expiryStatus", () => {
       30 * DAY,
     );
     expect(status).toEqual({ intermediateDueForRenewal: true, rootExpiringSoon: true });
+  });
+});
+
+describe("renewalExtendsValidity", () => {
+  it("is true when a new intermediate would end later than the current one", () => {
+    const expiry = { intermediateNotAfter: at(20), rootNotAfter: at(3650) };
+    expect(renewalExtendsValidity(expiry, now, 365 * DAY)).toBe(true);
+  });
+
+  it("is true near the root's end while the intermediate still ends before the root", () => {
+    const expiry = { intermediateNotAfter: at(10), rootNotAfter: at(25) };
+    expect(renewalExtendsValidity(expiry, now, 365 * DAY)).toBe(true);
+  });
+
+  it("is false once the intermediate already ends with the root: renewing gains nothing", () => {
+    const expiry = { intermediateNotAfter: at(25), rootNotAfter: at(25) };
+    expect(renewalExtendsValidity(expiry, now, 365 * DAY)).toBe(false);
   });
 });

@@ -92,4 +92,17 @@ describe("transitionEvents", () => {
       { type: "Normal", reason: "MeshReady", note: "serving" },
     ]);
   });
+
+  it("is a Warning once when the root CA comes within renewBefore of its end", () => {
+    const expiring: Summary = {
+      type: "CACertificateExpiring",
+      status: "True",
+      reason: "RootExpiringSoon",
+      message: "the root CA expires on 2027-01-01",
+    };
+    expect(transitionEvents([ready, notStalled], [ready, notStalled, expiring])).toEqual([
+      { type: "Warning", reason: "RootExpiringSoon", note: "the root CA expires on 2027-01-01" },
+    ]);
+    expect(transitionEvents([ready, expiring], [ready, expiring])).toEqual([]);
+  });
 });
