@@ -3,7 +3,7 @@
  * apply, dry run, field manager meshkeeper), once the namespaces exist and the rendered
  * CRDs (Istio's) are installed; and the installed Istio CRDs accept a canary route.
  */
-import { sampleFiles } from "../fixtures/samples.ts";
+import { renderInputs } from "../fixtures/samples.ts";
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,7 +15,6 @@ import { BINARIES } from "../../operator/local/components.ts";
 import { istioCrdObjects } from "../../operator/render/istio-crds.ts";
 import { scratchDir } from "../scratch.ts";
 
-const SAMPLES = new URL("../../config/samples/", import.meta.url);
 const CANARY = new URL("../fixtures/canary.yaml", import.meta.url).pathname;
 const SSA = ["apply", "--server-side", "--field-manager=meshkeeper"];
 
@@ -36,9 +35,9 @@ beforeAll(async () => {
 }, 120_000);
 
 describe("rendered objects", () => {
-  for (const sample of sampleFiles()) {
+  for (const { name: sample, path } of renderInputs()) {
     it(`of ${sample} are all accepted by the API server`, async () => {
-      const objects = renderFile(new URL(sample, SAMPLES).pathname).filter(
+      const objects = renderFile(path).filter(
         (o) => o.object.kind !== "CustomResourceDefinition",
       );
       const namespaces = scratchDir("namespaces");

@@ -1,4 +1,4 @@
-import { sampleFiles } from "../../fixtures/samples.ts";
+import { renderInputs } from "../../fixtures/samples.ts";
 import fc from "fast-check";
 import { readFileSync, writeFileSync } from "node:fs";
 import { parse } from "yaml";
@@ -12,9 +12,7 @@ import { renderFile, toYaml } from "../../../operator/cli/render.ts";
 import { lookupVersion, UnsupportedVersionError } from "../../../operator/render/istio-versions.ts";
 import { COMPONENT_LABEL, MESH_LABEL, render } from "../../../operator/render/render.ts";
 
-const SAMPLES = new URL("../../../config/samples/", import.meta.url);
 const GOLDEN = new URL("../../fixtures/golden/", import.meta.url);
-const samples = sampleFiles();
 
 function spec(input: MeshConfigSpecInput): MeshConfigSpec {
   const result = validateSpec(input);
@@ -26,10 +24,10 @@ const identity = (objects: ReturnType<typeof render>) =>
   objects.map(({ object: o }) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`);
 
 describe("golden renders", () => {
-  for (const file of samples) {
+  for (const { name: file, path } of renderInputs()) {
     it(`renders ${file} exactly as reviewed (UPDATE_GOLDEN=1 rewrites)`, () => {
       // The Istio CRDs are checked byte for byte against crds/ already; here they are named only.
-      const text = renderFile(new URL(file, SAMPLES).pathname)
+      const text = renderFile(path)
         .map(({ object: o }) =>
           o.kind === "CustomResourceDefinition"
             ? `# ${o.kind} ${o.metadata.name}\n`
