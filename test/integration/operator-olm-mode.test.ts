@@ -1,40 +1,76 @@
 /**
  * Under OLM (`run --istio-crds=external`) the bundle installs Istio's CRDs and the CSV
- * grants no CRD writes: the operator must wait for them and never write one.
+ * grants no CRD writes: the operator must wait for them and never write one. It runs here
+ * with exactly the permissions the committed CSV grants (clusterPermissions and
+ * permissions, under a ServiceAccount token), and fails on any 403.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ApplyTarget } from "../../operator/kube/server-side-apply.ts";
+import type { PolicyRule } from "../../operator/olm/csv.ts";
 import { CRDS_DIR } from "../../operator/render/istio-crds.ts";
 import { mesh } from "../fixtures/test-mesh.ts";
-import { adminConfig } from "./cluster-client.ts";
 import { installMeshConfigCrd } from "./meshconfig-client.ts";
 import { MESH_PATH, OperatorHarness, until } from "./operator-harness.ts";
+import { RestrictedIdentity } from "./restricted-identity.ts";
 
+const CSV = new URL(
+  "../../olm/bundle/manifests/meshkeeper.clusterserviceversion.yaml",
+  import.meta.url,
+);
+
+interface InstallSpec {
+  clusterPermissions: { rules: PolicyRule[] }[];
+  permissions: { rules: PolicyRule[] }[];
+}
+
+const identity = new RestrictedIdentity();
 let harness: OperatorHarness;
 
 beforeAll(async () => {
   await installMeshConfigCrd();
-  harness = new OperatorHarness(adminConfig(), { istioCrds: "external" });
+  const csv = parse(readFileSync(CSV, "utf8")) as { spec: { install: { spec: InstallSpec } } };
+  const install = csv.spec.install.spec;
+  await identity.grant(
+    install.clusterPermissions.flatMap((p) => p.rules),
+    install.permissions.flatMap((p) => p.rules),
+  );
   // What OLM does from the bundle: Istio's CRDs are there before the operator needs them.
   for (const file of readdirSync(CRDS_DIR).filter((f) => f.includes(".istio.io_")))
-    await harness.applyAsUser(parse(readFileSync(`${CRDS_DIR}${file}`, "utf8")) as ApplyTarget);
+    await identity.apply(parse(readFileSync(`${CRDS_DIR}${file}`, "utf8")) as ApplyTarget);
+  harness = new OperatorHarness(await identity.kubeConfig(), {
+    istioCrds: "external",
+    log: identity.log,
+    identity: "olm-0",
+    leaderElection: { namespace: identity.namespace, name: "meshkeeper-leader" },
+  });
   await harness.start();
-});
+}, 120_000);
 
 afterAll(async () => {
   await harness.client.send({ method: "DELETE", path: MESH_PATH }).catch(() => undefined);
   await until("the MeshConfig to be gone", async () => !(await harness.meshConfig()), 60_000);
   await harness.stop();
-});
+  await identity.remove();
+}, 120_000);
 
 describe("the operator under OLM", () => {
-  it("reaches Ready on CRDs someone else installed, writing none of them", async () => {
-    await harness.applyAsUser(mesh({ gateways: [] }));
-    await harness.waitForCondition("Ready", "True");
+  it("reaches Ready on CRDs someone else installed, with the CSV's permissions only", async () => {
+    await identity.apply(mesh({ gateways: [] }));
+    await until(
+      "Ready=True without a 403",
+      async () => {
+        identity.assertNoRefusal();
+        const mc = await harness.meshConfig();
+        const current = mc?.status?.observedGeneration === mc?.metadata.generation;
+        return current && harness.condition(mc, "Ready")?.status === "True";
+      },
+      90_000,
+    );
     const metrics = await harness.manager.metrics.text();
     expect(metrics).toMatch(/meshkeeper_api_writes_total\{verb="apply",kind="Deployment"\} [1-9]/);
     expect(metrics).not.toMatch(/kind="CustomResourceDefinition"/);
-  });
+    expect(identity.forbidden()).toEqual([]);
+  }, 120_000);
 });

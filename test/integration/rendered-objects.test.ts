@@ -37,9 +37,7 @@ beforeAll(async () => {
 describe("rendered objects", () => {
   for (const { name: sample, path } of renderInputs()) {
     it(`of ${sample} are all accepted by the API server`, async () => {
-      const objects = renderFile(path).filter(
-        (o) => o.object.kind !== "CustomResourceDefinition",
-      );
+      const objects = renderFile(path).filter((o) => o.object.kind !== "CustomResourceDefinition");
       const namespaces = scratchDir("namespaces");
       const rest = scratchDir("rendered");
       objects.forEach((o, index) => {
