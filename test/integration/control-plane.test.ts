@@ -9,14 +9,13 @@ import {
   ApiextensionsV1Api,
   AppsV1Api,
   CoreV1Api,
-  KubeConfig,
   VersionApi,
   type V1Deployment,
 } from "@kubernetes/client-node";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KUBERNETES_VERSION } from "../../operator/local/components.ts";
-import { adminConfig, uniqueName } from "./cluster-client.ts";
+import { adminConfig, tokenConfig, uniqueName } from "./cluster-client.ts";
 
 async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 30_000) {
   const deadline = Date.now() + ms;
@@ -131,20 +130,7 @@ describe("local control plane", () => {
     const token = request.status?.token ?? "";
     expect(token).not.toBe("");
 
-    const cluster = inject("cluster");
-    const unprivileged = new KubeConfig();
-    unprivileged.loadFromOptions({
-      clusters: [
-        {
-          name: "local",
-          server: cluster.server,
-          caData: Buffer.from(cluster.certificateAuthority).toString("base64"),
-        },
-      ],
-      users: [{ name: "nobody", token }],
-      contexts: [{ name: "nobody", cluster: "local", user: "nobody" }],
-      currentContext: "nobody",
-    });
+    const unprivileged = tokenConfig("nobody", token);
     const asNobody = unprivileged.makeApiClient(CoreV1Api);
     // Authenticated (the token is valid) but not authorized: 403 Forbidden, not 401.
     const denied: unknown = await asNobody

@@ -4,14 +4,13 @@
  * election) bound to it, a token from the TokenRequest API, and a log that collects
  * every line the operator prints so a test can fail on the first 403.
  */
-import { KubeConfig } from "@kubernetes/client-node";
-import { inject } from "vitest";
+import type { KubeConfig } from "@kubernetes/client-node";
 import type { PolicyRule } from "../../operator/olm/csv.ts";
 import { createLogger } from "../../operator/runtime/logger.ts";
 import { Discovery } from "../../operator/kube/discovery.ts";
 import { RestClient } from "../../operator/kube/rest-client.ts";
 import type { ApplyTarget } from "../../operator/kube/server-side-apply.ts";
-import { adminConfig, uniqueName } from "./cluster-client.ts";
+import { adminConfig, tokenConfig, uniqueName } from "./cluster-client.ts";
 
 const ACCOUNT = "meshkeeper";
 const RBAC = "/apis/rbac.authorization.k8s.io/v1";
@@ -92,21 +91,7 @@ export class RestrictedIdentity {
         spec: { expirationSeconds: 3600 },
       },
     });
-    const cluster = inject("cluster");
-    const config = new KubeConfig();
-    config.loadFromOptions({
-      clusters: [
-        {
-          name: "local",
-          server: cluster.server,
-          caData: Buffer.from(cluster.certificateAuthority).toString("base64"),
-        },
-      ],
-      users: [{ name: ACCOUNT, token: request.status.token }],
-      contexts: [{ name: ACCOUNT, cluster: "local", user: ACCOUNT }],
-      currentContext: ACCOUNT,
-    });
-    return config;
+    return tokenConfig(ACCOUNT, request.status.token);
   }
 
   /** The operator's log lines that report a refusal by authorization. */

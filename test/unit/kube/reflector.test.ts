@@ -7,6 +7,10 @@ import type { Discovery } from "../../../operator/kube/discovery.ts";
 import { Reflector } from "../../../operator/kube/reflector.ts";
 import { ApiError, type RestClient } from "../../../operator/kube/rest-client.ts";
 
+const discovery = {
+  collectionPath: () => Promise.resolve("/api/v1/configmaps"),
+} as unknown as Discovery;
+
 function object(name: string, resourceVersion: string) {
   return { metadata: { name, namespace: "ns", resourceVersion } };
 }
@@ -49,9 +53,6 @@ describe("reflector recovery", () => {
         return Promise.resolve();
       },
     } as unknown as RestClient;
-    const discovery = {
-      collectionPath: () => Promise.resolve("/api/v1/configmaps"),
-    } as unknown as Discovery;
     const events: string[] = [];
     const restarts: string[] = [];
     const reflector = new Reflector(client, discovery, {
@@ -90,9 +91,6 @@ describe("reflector recovery", () => {
         return Promise.resolve();
       },
     } as unknown as RestClient;
-    const discovery = {
-      collectionPath: () => Promise.resolve("/api/v1/configmaps"),
-    } as unknown as Discovery;
     const events: string[] = [];
     const reflector = new Reflector(client, discovery, {
       apiVersion: "v1",
