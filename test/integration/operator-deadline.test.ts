@@ -1,12 +1,14 @@
 /**
  * The progress deadline: a mesh that cannot become available (istiod's pods can never be
- * scheduled) turns Stalled/ProgressDeadlineExceeded instead of Reconciling for ever.
+ * scheduled) turns Stalled/ProgressDeadlineExceeded instead of Reconciling for ever, which
+ * Argo CD's health check reads as Degraded and kstatus as Failed.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminConfig } from "./cluster-client.ts";
 import { installMeshConfigCrd } from "./meshconfig-client.ts";
 import { MESH_PATH, OperatorHarness, until } from "./operator-harness.ts";
 import { mesh } from "../fixtures/test-mesh.ts";
+import { argoHealth, kstatusChecker } from "../unit/argocd/health-harness.ts";
 
 let harness: OperatorHarness;
 
@@ -42,5 +44,9 @@ describe("the progress deadline", () => {
     );
     expect(harness.condition(mc, "Ready")?.status).toBe("False");
     expect(harness.condition(mc, "Stalled")?.message).toContain("istiod");
+    // The status as written, read by the GitOps tools.
+    expect(argoHealth(mc).status).toBe("Degraded");
+    expect(argoHealth(mc).message).toMatch(/^ProgressDeadlineExceeded: /);
+    expect((await kstatusChecker())(mc).status).toBe("Failed");
   });
 });
