@@ -5,7 +5,7 @@ import {
   passthroughObject,
   replicas,
   resourceRequirements,
-  stringMap,
+  labelMap,
   tolerations,
 } from "./kubernetes-types.ts";
 
@@ -18,7 +18,7 @@ export const controlPlaneSpec = z
     ).default(1),
     autoscaling: autoscalingWithDefaults.prefault({}),
     resources: resourceRequirements("CPU and memory requests and limits of istiod.").optional(),
-    nodeSelector: stringMap("Node labels istiod pods must run on.").optional(),
+    nodeSelector: labelMap("Node labels istiod pods must run on.").optional(),
     tolerations: tolerations("Taints istiod pods tolerate.").optional(),
     affinity: passthroughObject(
       "A Kubernetes Affinity for istiod pods, passed through as is.",

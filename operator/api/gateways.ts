@@ -1,7 +1,7 @@
 /** spec.gateways[]: ingress and egress gateways, first-class parts of the mesh. */
 import { z } from "zod";
 import { autoscalingWithoutDefaults } from "./autoscaling.ts";
-import { dnsLabel, port, replicas, resourceRequirements, stringMap } from "./kubernetes-types.ts";
+import { dnsLabel, port, replicas, resourceRequirements, annotationMap } from "./kubernetes-types.ts";
 
 const servicePort = z
   .object({
@@ -55,7 +55,7 @@ const gatewayService = z
         "x-kubernetes-list-map-keys": ["name"],
       })
       .optional(),
-    annotations: stringMap(
+    annotations: annotationMap(
       "Annotations for the gateway Service, e.g. for a cloud load balancer.",
     ).optional(),
   })

@@ -30,10 +30,37 @@ export const dnsSubdomain = (description: string) =>
     )
     .describe(description);
 
-/** A map of short strings (labels, annotations, node selectors). */
-export const stringMap = (description: string) =>
+// A qualified name as Kubernetes checks label and annotation keys, resource names and
+// taint keys: an optional DNS-subdomain prefix and "/", then a name of letters, digits,
+// '-', '_' and '.', starting and ending alphanumeric. Template syntax, YAML indicators,
+// "__proto__" and line breaks cannot be one.
+export const QUALIFIED_NAME =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const QUALIFIED_NAME_MESSAGE =
+  "must be a qualified name such as app, example.com/zone or node.kubernetes.io/instance-type";
+
+// A label value: empty, or up to 63 letters, digits, '-', '_' and '.', alphanumeric at both ends.
+export const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+const qualifiedName = () => z.string().max(316).regex(QUALIFIED_NAME, QUALIFIED_NAME_MESSAGE);
+
+/** Node labels to match (node selectors): label keys and label values, as the API server checks them. */
+export const labelMap = (description: string) =>
   z
-    .record(z.string().max(253), z.string().max(4096).describe("The value for the key."))
+    .record(
+      qualifiedName(),
+      z
+        .string()
+        .max(63)
+        .regex(LABEL_VALUE, "must be a label value: letters, digits, '-', '_' and '.'")
+        .describe("The label value."),
+    )
+    .meta({ description, maxProperties: 64 });
+
+/** Annotations: qualified-name keys, free-text values. */
+export const annotationMap = (description: string) =>
+  z
+    .record(qualifiedName(), z.string().max(4096).describe("The annotation value."))
     .meta({ description, maxProperties: 64 });
 
 // The quantity grammar of Kubernetes resource.Quantity, e.g. 100m, 1.5Gi, 2e3.
@@ -47,19 +74,15 @@ export const quantity = z
   ])
   .describe("A Kubernetes quantity: an integer or a string such as 500m, 128Mi or 2.");
 
-// A resource name as Kubernetes qualifies it: cpu, memory, hugepages-2Mi,
-// example.com/gpu. The pattern also keeps template syntax out of the injector's Go
-// templates, which carry the proxy's resources.
-const RESOURCE_NAME =
-  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-
 const resourceList = (description: string) =>
   z
     .record(
       z
         .string()
         .max(253)
-        .regex(RESOURCE_NAME, "must be a resource name such as cpu, memory or example.com/gpu"),
+        // Also keeps template syntax out of the injector's Go templates, which carry the
+        // proxy's resources.
+        .regex(QUALIFIED_NAME, "must be a resource name such as cpu, memory or example.com/gpu"),
       quantity,
     )
     .meta({ description, maxProperties: 16 });
@@ -77,12 +100,14 @@ export const toleration = z
     key: z
       .string()
       .max(316)
+      .regex(new RegExp(`^$|${QUALIFIED_NAME.source}`), QUALIFIED_NAME_MESSAGE)
       .optional()
-      .describe("Taint key the toleration applies to; empty matches all keys."),
+      .describe("Taint key the toleration applies to; empty (with Exists) matches all keys."),
     operator: z.enum(["Exists", "Equal"]).optional().describe("Exists or Equal (default Equal)."),
     value: z
       .string()
       .max(63)
+      .regex(LABEL_VALUE, "must be a taint value: letters, digits, '-', '_' and '.'")
       .optional()
       .describe("Taint value the toleration matches (with operator Equal)."),
     effect: z

@@ -32,7 +32,30 @@ function problemsOf(error: z.ZodError, prefix: readonly PropertyKey[]): FieldPro
   }));
 }
 
+/**
+ * Paths of every own `__proto__` key. zod's records skip such a key (JavaScript's
+ * prototype setter) instead of checking it, so the parse would silently lose it; no
+ * field of the spec, Istio's mesh config or a Kubernetes shape has that name.
+ */
+function prototypeKeys(value: unknown, path: readonly PropertyKey[]): PropertyKey[][] {
+  if (value === null || typeof value !== "object") return [];
+  const entries = Array.isArray(value)
+    ? value.map((item, index) => [index, item] as const)
+    : Object.entries(value as Record<string, unknown>);
+  const own = !Array.isArray(value) && Object.hasOwn(value, "__proto__") ? [[...path]] : [];
+  return [...own, ...entries.flatMap(([key, item]) => prototypeKeys(item, [...path, key]))];
+}
+
 export function validateSpec(spec: unknown): Validation {
+  const prototypes = prototypeKeys(spec, ["spec"]);
+  if (prototypes.length > 0)
+    return {
+      ok: false,
+      problems: prototypes.map((path) => ({
+        path: fieldPath(path),
+        message: "the key __proto__ is not allowed",
+      })),
+    };
   const result = meshConfigSpec.safeParse(spec);
   return result.success
     ? { ok: true, spec: result.data }

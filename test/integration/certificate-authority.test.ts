@@ -19,7 +19,7 @@ import { DAY, HOUR, issueWorkloadLeaf, secretData, testCa } from "../fixtures/pk
 import { mesh } from "../fixtures/test-mesh.ts";
 import { adminConfig, uniqueName } from "./cluster-client.ts";
 import { installMeshConfigCrd } from "./meshconfig-client.ts";
-import { MESH_PATH, OperatorHarness, until } from "./operator-harness.ts";
+import { OperatorHarness } from "./operator-harness.ts";
 
 const admin = new RestClient(adminConfig());
 const ssa = new ServerSideApply(admin, new Discovery(admin));
@@ -335,8 +335,7 @@ describe("secrets stay secret", () => {
   });
 
   afterAll(async () => {
-    await harness.client.send({ method: "DELETE", path: MESH_PATH }).catch(() => undefined);
-    await until("the MeshConfig to be gone", async () => !(await harness.meshConfig()), 60_000);
+    await harness.deleteMeshConfig();
     for (const name of ["cacerts", "meshkeeper-root-ca", "broken-user-ca"])
       await harness.ssa.delete({
         apiVersion: "v1",

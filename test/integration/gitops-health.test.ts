@@ -35,11 +35,6 @@ function conditionStatus(mc: MeshConfigObject, type: string): string | undefined
   return mc.status?.conditions?.find((c) => c.type === type)?.status;
 }
 
-async function deleteMeshConfig(h: OperatorHarness): Promise<void> {
-  await h.client.send({ method: "DELETE", path: MESH_PATH }).catch(() => undefined);
-  await until("the MeshConfig to be gone", async () => !(await h.meshConfig()), 60_000);
-}
-
 /** Server-side apply as a person would, returning the object as stored at that instant. */
 async function apply(object: ReturnType<typeof mesh>): Promise<MeshConfigObject> {
   return harness.client.send<MeshConfigObject>({
@@ -65,13 +60,13 @@ beforeAll(async () => {
   // removes it, so clean up with one before this file's operator (not yet started) begins.
   if (await harness.meshConfig()) {
     const cleaner = await new OperatorHarness(adminConfig()).start();
-    await deleteMeshConfig(cleaner);
+    await cleaner.deleteMeshConfig();
     await cleaner.stop();
   }
 }, 300_000);
 
 afterAll(async () => {
-  await deleteMeshConfig(harness);
+  await harness.deleteMeshConfig();
   await harness.stop();
 });
 

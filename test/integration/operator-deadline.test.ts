@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminConfig } from "./cluster-client.ts";
 import { installMeshConfigCrd } from "./meshconfig-client.ts";
-import { MESH_PATH, OperatorHarness, until } from "./operator-harness.ts";
+import { OperatorHarness } from "./operator-harness.ts";
 import { mesh } from "../fixtures/test-mesh.ts";
 import { argoHealth, kstatusChecker } from "../unit/argocd/health-harness.ts";
 
@@ -18,8 +18,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await harness.client.send({ method: "DELETE", path: MESH_PATH }).catch(() => undefined);
-  await until("the MeshConfig to be gone", async () => !(await harness.meshConfig()), 60_000);
+  await harness.deleteMeshConfig();
   await harness.stop();
 });
 

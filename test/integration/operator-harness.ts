@@ -104,6 +104,31 @@ export class OperatorHarness {
     }
   }
 
+  /**
+   * Deletes the MeshConfig (as `as`: a harness whose operator runs under a restricted
+   * identity passes an administrator's client) and waits until the operator's teardown
+   * released it. A timeout says what the teardown was waiting for, from the status.
+   */
+  async deleteMeshConfig(ms = 60_000, as: RestClient = this.client): Promise<void> {
+    await as.send({ method: "DELETE", path: MESH_PATH }).catch((error: unknown) => {
+      if ((error as { status?: number }).status !== 404) throw error;
+    });
+    let last: MeshConfigObject | undefined;
+    try {
+      await until(
+        "the MeshConfig to be gone",
+        async () => {
+          last = await this.meshConfig();
+          return !last;
+        },
+        ms,
+      );
+    } catch (error) {
+      const waiting = this.condition(last, "Reconciling")?.message ?? "no Reconciling condition";
+      throw new Error(`${(error as Error).message} (teardown: ${waiting})`, { cause: error });
+    }
+  }
+
   condition(mc: MeshConfigObject | undefined, type: string) {
     return mc?.status?.conditions?.find((c) => c.type === type);
   }

@@ -12,7 +12,7 @@ import type { PolicyRule } from "../../operator/olm/csv.ts";
 import { CRDS_DIR } from "../../operator/render/istio-crds.ts";
 import { mesh } from "../fixtures/test-mesh.ts";
 import { installMeshConfigCrd } from "./meshconfig-client.ts";
-import { MESH_PATH, OperatorHarness, until } from "./operator-harness.ts";
+import { OperatorHarness, until } from "./operator-harness.ts";
 import { RestrictedIdentity } from "./restricted-identity.ts";
 
 const CSV = new URL(
@@ -49,10 +49,12 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await harness.client.send({ method: "DELETE", path: MESH_PATH }).catch(() => undefined);
-  await until("the MeshConfig to be gone", async () => !(await harness.meshConfig()), 60_000);
-  await harness.stop();
-  await identity.remove();
+  try {
+    await harness.deleteMeshConfig(60_000, identity.admin);
+  } finally {
+    await harness.stop();
+    await identity.remove();
+  }
 }, 120_000);
 
 describe("the operator under OLM", () => {

@@ -38,23 +38,18 @@ async function list(path: string): Promise<{ metadata: { name: string; namespace
   ).items;
 }
 
-async function deleteMeshConfig(): Promise<void> {
-  await harness.client.send({ method: "DELETE", path: MESH_PATH }).catch(() => undefined);
-  await until("the MeshConfig to be gone", async () => !(await harness.meshConfig()), 60_000);
-}
-
 beforeAll(async () => {
   await installMeshConfigCrd();
   harness = await new OperatorHarness(adminConfig(), {
     teardownTimeoutMs: TEARDOWN_TIMEOUT_MS,
   }).start();
-  await deleteMeshConfig();
+  await harness.deleteMeshConfig();
 });
 
 afterAll(async () => {
   const held = deployment(INGRESS.name, INGRESS.namespace);
   if (await harness.get(held)) await harness.edit(held, { metadata: { finalizers: null } });
-  await deleteMeshConfig();
+  await harness.deleteMeshConfig();
   for (const name of CA_SECRETS) await harness.ssa.delete(secret(name));
   await harness.stop();
 });
@@ -105,7 +100,7 @@ describe("the operator's pruning and teardown", () => {
     );
     await harness.waitForCondition("Ready", "True");
     for (const name of CA_SECRETS) expect(await harness.get(secret(name))).toBeDefined();
-    await deleteMeshConfig();
+    await harness.deleteMeshConfig();
     for (const name of CA_SECRETS) expect(await harness.get(secret(name))).toBeUndefined();
   });
 

@@ -71,19 +71,14 @@ const kubectl = (...args: string[]) =>
     env: { ...process.env, KUBECONFIG: inject("cluster").kubeconfig },
   });
 
-async function deleteMeshConfig(): Promise<void> {
-  await harness.client.send({ method: "DELETE", path: MESH_PATH }).catch(() => undefined);
-  await until("the MeshConfig to be gone", async () => !(await harness.meshConfig()), 60_000);
-}
-
 beforeAll(async () => {
   await installMeshConfigCrd();
   harness = await new OperatorHarness(adminConfig()).start();
-  await deleteMeshConfig();
+  await harness.deleteMeshConfig();
 });
 
 afterAll(async () => {
-  await deleteMeshConfig();
+  await harness.deleteMeshConfig();
   // The CA outlives the mesh by design; this file's CA must not leak into the next file.
   for (const name of CA_SECRETS)
     await harness.ssa.delete({

@@ -76,4 +76,17 @@ describe("run-time validation", () => {
       "spec.gateways[2].service.ports[0].port",
     );
   });
+
+  it("refuses a __proto__ key where zod's records would drop it silently", () => {
+    const spec = JSON.parse(
+      '{"version": "1.31.1", "meshConfig": {"__proto__": {"x": 1}, "defaultConfig": {"__proto__": 2}}}',
+    ) as unknown;
+    expect(validateSpec(spec)).toEqual({
+      ok: false,
+      problems: [
+        { path: "spec.meshConfig", message: "the key __proto__ is not allowed" },
+        { path: "spec.meshConfig.defaultConfig", message: "the key __proto__ is not allowed" },
+      ],
+    });
+  });
 });

@@ -125,7 +125,7 @@ describe("observe", () => {
         type: "PoliciesApplied",
         status: "False",
         reason: "Pending",
-        message: "policies are applied once istiod and its webhooks serve",
+        message: "policies are applied once istiod is Available and its webhooks are installed",
       },
     ]);
     expect(observation.istiod).toEqual({ ready: 0, desired: 1 });
