@@ -1,7 +1,13 @@
 /** spec.gateways[]: ingress and egress gateways, first-class parts of the mesh. */
 import { z } from "zod";
 import { autoscalingWithoutDefaults } from "./autoscaling.ts";
-import { dnsLabel, port, replicas, resourceRequirements, annotationMap } from "./kubernetes-types.ts";
+import {
+  dnsLabel,
+  port,
+  replicas,
+  resourceRequirements,
+  annotationMap,
+} from "./kubernetes-types.ts";
 
 const servicePort = z
   .object({
