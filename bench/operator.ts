@@ -57,6 +57,7 @@ const MESH_CRD = new URL("../crds/meshkeeper.dev_meshconfigs.yaml", import.meta.
 const MESH_PATH = "/apis/meshkeeper.dev/v1alpha1/meshconfigs/default";
 const ISTIOD_SERVICE = "/api/v1/namespaces/istio-system/services/istiod";
 const SSA = ["apply", "--server-side"];
+const CA_SECRETS = 2;
 const work = mkdtempSync(join(tmpdir(), "meshkeeper-bench-operator-"));
 // Ctrl-C included: the control planes and the operator register their own kills the same way.
 const unregisterWork = cleanupOnExit(() => {
@@ -219,11 +220,14 @@ async function coldConverge({ plane, client, operator }: MeshContext): Promise<C
   const atSteady = since(before, await operator.settle(1_000));
   const kinds = new Map<string, number>();
   for (const { object } of rendered) kinds.set(object.kind, (kinds.get(object.kind) ?? 0) + 1);
+  // The mesh CA: two Secrets (root, cacerts) the operator creates beside the rendered
+  // objects; the floor has none (its istiod would mint a CA of its own at start).
+  kinds.set("Secret", (kinds.get("Secret") ?? 0) + CA_SECRETS);
   return {
     reconciledMs,
     readyMs,
     steadyMs,
-    objects: reconciled.status?.managedObjects ?? 0,
+    objects: (reconciled.status?.managedObjects ?? 0) + CA_SECRETS,
     kinds,
     atReady,
     atSteady,

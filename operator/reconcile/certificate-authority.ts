@@ -21,6 +21,7 @@ import {
   rootCaSecretData,
 } from "../pki/secret-layout.ts";
 import { validateCaSecret } from "../pki/validate-ca-secret.ts";
+import { CaValidationCache } from "../pki/validation-cache.ts";
 import { MANAGED_BY, MESH_LABEL } from "../render/render.ts";
 
 export type CaState =
@@ -97,6 +98,7 @@ function decoded(secret: Secret | undefined, key: string): string | undefined {
 
 export class CertificateAuthority {
   private readonly ssa: ServerSideApply;
+  private readonly validations = new CaValidationCache();
 
   constructor(ssa: ServerSideApply) {
     this.ssa = ssa;
@@ -136,7 +138,12 @@ export class CertificateAuthority {
         message: `Secret ${namespace}/${name} does not exist: create it with ca-cert.pem, ca-key.pem, root-cert.pem and cert-chain.pem`,
         writes: 0,
       };
-    const result = validateCaSecret(secret.data ?? {}, now, renewBeforeMs);
+    const result = this.validations.validate(
+      { namespace, name, resourceVersion: secret.metadata.resourceVersion },
+      secret.data ?? {},
+      now,
+      renewBeforeMs,
+    );
     if (!result.ok)
       return {
         kind: "failed",
@@ -167,7 +174,12 @@ export class CertificateAuthority {
     const ours =
       root !== undefined &&
       decoded(root, ROOT_CA_CERT)?.trim() === decoded(cacerts, ROOT_CERT)?.trim();
-    const current = validateCaSecret(cacerts.data ?? {}, now, 0);
+    const current = this.validations.validate(
+      { namespace, name: CACERTS_SECRET_NAME, resourceVersion: cacerts.metadata.resourceVersion },
+      cacerts.data ?? {},
+      now,
+      0,
+    );
     if (!current.ok) {
       // Our own intermediate ran out (the operator was not running when it was due): the
       // root is ours, so issue a new one under it; renewIntermediate refuses an expired root.
