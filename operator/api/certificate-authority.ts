@@ -13,18 +13,19 @@ const duration = (description: string) =>
 
 export const KEY_ALGORITHMS = ["ECDSA-P256", "RSA-2048", "RSA-4096"] as const;
 
-// A renewBefore at or above the intermediate's validity would make every new intermediate
-// due at once: the operator would renew (and roll istiod) on every reconcile.
-const RENEW_BEFORE_BELOW_VALIDITY = {
-  rule: "!has(self.renewBefore) || !has(self.intermediateValidity) || duration(self.renewBefore) < duration(self.intermediateValidity)",
-  message: "renewBefore must be shorter than intermediateValidity",
+// The intermediate is renewed renewBefore before it ends, so renewBefore must leave most
+// of its life: at or near intermediateValidity, every new intermediate would be due (or
+// due a second later) and the operator would renew, and roll istiod, on every reconcile.
+const RENEW_BEFORE_AT_MOST_HALF = {
+  rule: "!has(self.renewBefore) || !has(self.intermediateValidity) || duration(self.renewBefore) + duration(self.renewBefore) <= duration(self.intermediateValidity)",
+  message: "renewBefore must be at most half of intermediateValidity",
   fieldPath: ".renewBefore",
   reason: "FieldValueInvalid",
 };
 
-function renewsBeforeExpiry(value: { renewBefore: string; intermediateValidity: string }) {
+function leavesHalfTheValidity(value: { renewBefore: string; intermediateValidity: string }) {
   try {
-    return parseDuration(value.renewBefore) < parseDuration(value.intermediateValidity);
+    return 2 * parseDuration(value.renewBefore) <= parseDuration(value.intermediateValidity);
   } catch {
     return true; // a malformed duration is reported by its own field's check
   }
@@ -50,13 +51,13 @@ const selfSigned = z
       "Renew the intermediate this long before it expires; warn this long before the root expires.",
     ).default("720h"),
   })
-  .refine(renewsBeforeExpiry, {
-    message: RENEW_BEFORE_BELOW_VALIDITY.message,
+  .refine(leavesHalfTheValidity, {
+    message: RENEW_BEFORE_AT_MOST_HALF.message,
     path: ["renewBefore"],
   })
   .meta({
     description: "Settings of the CA the operator generates (type SelfSigned).",
-    "x-kubernetes-validations": [RENEW_BEFORE_BELOW_VALIDITY],
+    "x-kubernetes-validations": [RENEW_BEFORE_AT_MOST_HALF],
   });
 
 const secretReference = z

@@ -215,17 +215,8 @@ export class CertificateAuthority {
     settings: ReturnType<typeof caSettings>,
     now: Date,
   ): Promise<CaState> {
-    let bundle: CaBundle;
-    try {
-      bundle = await renewIntermediate(this.rootOf(root), { ...settings, now });
-    } catch (error) {
-      return {
-        kind: "failed",
-        reason: "RenewalFailed",
-        message: `cannot issue a new intermediate: ${(error as Error).message}; a new root is a new mesh identity, so create it deliberately (delete ${CACERTS_SECRET_NAME} and ${ROOT_CA_SECRET_NAME})`,
-        writes: 0,
-      };
-    }
+    const bundle = await this.issueUnder(root, settings, now);
+    if ("kind" in bundle) return bundle;
     await this.ssa.replace({
       ...secretObject(namespace, CACERTS_SECRET_NAME, bundle.cacerts),
       metadata: {
@@ -242,6 +233,27 @@ export class CertificateAuthority {
     );
   }
 
+  /**
+   * A new intermediate under our root, or why there cannot be one (an expired or damaged
+   * root): never a new root, which would be a new mesh identity.
+   */
+  private async issueUnder(
+    root: Secret,
+    settings: ReturnType<typeof caSettings>,
+    now: Date,
+  ): Promise<CaBundle | Extract<CaState, { kind: "failed" }>> {
+    try {
+      return await renewIntermediate(this.rootOf(root), { ...settings, now });
+    } catch (error) {
+      return {
+        kind: "failed",
+        reason: "RenewalFailed",
+        message: `cannot issue a new intermediate: ${(error as Error).message}; a new root is a new mesh identity, so create it deliberately (delete ${CACERTS_SECRET_NAME} and ${ROOT_CA_SECRET_NAME})`,
+        writes: 0,
+      };
+    }
+  }
+
   private rootOf(root: Secret | undefined) {
     return { certPem: decoded(root, ROOT_CA_CERT) ?? "", keyPem: decoded(root, ROOT_CA_KEY) ?? "" };
   }
@@ -256,7 +268,9 @@ export class CertificateAuthority {
     let writes = 0;
     let bundle: CaBundle;
     if (root) {
-      bundle = await renewIntermediate(this.rootOf(root), { ...settings, now });
+      const issued = await this.issueUnder(root, settings, now);
+      if ("kind" in issued) return issued;
+      bundle = issued;
     } else {
       bundle = await generateCa({ ...settings, now });
       // A lost race (409): another replica's root won; the next run issues from it.

@@ -101,9 +101,15 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  await deleteAndWait(MESH_PATH);
-  await harness?.stop();
-  await identity.remove();
+  try {
+    await deleteAndWait(MESH_PATH);
+  } finally {
+    try {
+      await harness?.stop();
+    } finally {
+      await identity.remove();
+    }
+  }
 }, 120_000);
 
 describe("the operator under config/rbac's least-privilege role", () => {

@@ -52,8 +52,11 @@ afterAll(async () => {
   try {
     await harness.deleteMeshConfig(60_000, identity.admin);
   } finally {
-    await harness.stop();
-    await identity.remove();
+    try {
+      await harness.stop();
+    } finally {
+      await identity.remove();
+    }
   }
 }, 120_000);
 

@@ -105,15 +105,20 @@ describe("the operator's pruning and teardown", () => {
   });
 
   it("reports what blocks a teardown, and releases the finalizer after the deadline", async () => {
-    await harness.applyAsUser(mesh());
+    // deletionPolicy Delete: a teardown that completed would take the CA with it.
+    await harness.applyAsUser(
+      mesh({ certificateAuthority: { type: "SelfSigned", deletionPolicy: "Delete" } }),
+    );
     const mc = await harness.waitForCondition("Ready", "True");
     // Someone else's finalizer keeps the ingress gateway from ever going away.
     const held = deployment(INGRESS.name, INGRESS.namespace);
     await harness.edit(held, { metadata: { finalizers: [HOLD] } });
-    const deletedAt = Date.now();
     await harness.client.send({ method: "DELETE", path: MESH_PATH });
+    let deletedAt = Number.NaN;
     const blocked = await until("status to say what the teardown waits for", async () => {
       const live = await harness.meshConfig();
+      // The deadline runs from deletionTimestamp, which has whole seconds.
+      deletedAt = Date.parse(live?.metadata.deletionTimestamp ?? "");
       const reconciling = harness.condition(live, "Reconciling");
       return reconciling?.reason === "Deleting" && reconciling.message.includes(INGRESS.name)
         ? reconciling
@@ -130,7 +135,8 @@ describe("the operator's pruning and teardown", () => {
     );
     expect(timedOut?.type).toBe("Warning");
     expect(timedOut?.note).toContain(INGRESS.name);
-    // Released, not finished: the CA of a teardown that did not complete stays.
+    // Released, not finished: the CA of a teardown that did not complete stays, even
+    // under deletionPolicy Delete.
     for (const name of CA_SECRETS) expect(await harness.get(secret(name))).toBeDefined();
   });
 });

@@ -11,6 +11,7 @@ import { Discovery } from "../../operator/kube/discovery.ts";
 import { RestClient } from "../../operator/kube/rest-client.ts";
 import type { ApplyTarget } from "../../operator/kube/server-side-apply.ts";
 import { adminConfig, tokenConfig, uniqueName } from "./cluster-client.ts";
+import { keyMaterialIn } from "./operator-harness.ts";
 
 const ACCOUNT = "meshkeeper";
 const RBAC = "/apis/rbac.authorization.k8s.io/v1";
@@ -118,6 +119,7 @@ export class RestrictedIdentity {
       throw new Error(`the operator was refused: ${this.firstRefusal()}`);
   }
 
+  /** Removes the identity; fails if anything the operator logged looks like key material. */
   async remove(): Promise<void> {
     const quietly = (path: string) =>
       this.admin.send({ method: "DELETE", path }).catch(() => undefined);
@@ -129,5 +131,8 @@ export class RestrictedIdentity {
       console.error(
         `${this.forbidden().length} refusals in the operator's log; the first: ${this.firstRefusal()}`,
       );
+    const leaked = keyMaterialIn(this.logLines);
+    if (leaked.length > 0)
+      throw new Error(`the operator logged what looks like key material (${leaked.length} lines)`);
   }
 }

@@ -48,4 +48,14 @@ describe("CaValidationCache", () => {
     cache.validate(ref("9"), {}, now, 0);
     expect(cache.validate(ref("9"), secretData(ca.cacerts), now, 0).ok).toBe(true);
   });
+
+  it("validates in full when the clock went back since the Secret validated", () => {
+    const cache = new CaValidationCache();
+    cache.validate(ref("7"), secretData(ca.cacerts), at(1), 0);
+    // Before the CA's start (less the allowed clock skew): only a full check can say so.
+    expect(cache.validate(ref("7"), secretData(ca.cacerts), at(-1), 0)).toMatchObject({
+      ok: false,
+      reason: "NotYetValid",
+    });
+  });
 });
