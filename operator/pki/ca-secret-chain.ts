@@ -53,10 +53,13 @@ function checkIsCa(certificate: Certificate): CaSecretFailure | undefined {
 }
 
 function findRoot(last: Certificate, roots: Certificate[]): Certificate | undefined {
-  return (
-    roots.find((root) => root.node.raw.equals(last.node.raw)) ??
-    roots.find((root) => issued(last, root))
-  );
+  const exact = roots.find((root) => root.node.raw.equals(last.node.raw));
+  if (exact) return exact;
+  // A self-issued certificate at the chain's end claims to be the root: only the very
+  // root of root-cert.pem may stand there, not a damaged or different copy of it (parts
+  // of a certificate, like its outer signature algorithm, are outside its signature).
+  if (last.node.subject === last.node.issuer) return undefined;
+  return roots.find((root) => issued(last, root));
 }
 
 function checkLinks(chain: Certificate[]): CaSecretFailure | undefined {
