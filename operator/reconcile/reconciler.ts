@@ -14,17 +14,18 @@ import type { RenderedObject } from "../render/render.ts";
 import { desiredFromSpec, type Desired } from "./desired.ts";
 import type { ObjectApplier, WriteCounter } from "./applier.ts";
 import { groupKindsValue, isMember } from "./apply-set.ts";
-import { applyPhases, phaseName, type PhasesResult } from "./apply-phases.ts";
+import { applyPhases, type PhasesResult } from "./apply-phases.ts";
+import { outcomeOf } from "./outcome.ts";
 import type { DesiredCondition } from "./conditions.ts";
 import { groupKind, identity } from "./identity.ts";
 import { meshConfigRef, type MeshConfigObject } from "./mesh-config-object.ts";
 import { observe } from "./observe.ts";
-import { parentMetadata, parentUpToDate, releasedParent, FINALIZER } from "./parent.ts";
+import { parentMetadata, parentUpToDate } from "./parent.ts";
 import { inPhases } from "./phases.ts";
 import { asMember, staleObjects } from "./prune.ts";
 import { findCondition, nextStatus, sameStatus } from "./status.ts";
 import { PAUSED_ANNOTATION, summaryConditions, type Outcome } from "./summary.ts";
-import { nextTeardownStep, type TeardownStep } from "./teardown.ts";
+import { tearDown, type TeardownRun } from "./teardown-run.ts";
 import { transitionEvents } from "./transition-events.ts";
 import { CA_PHASE } from "./phases.ts";
 import { caConditions, caExpiry, withCaHash } from "./ca-status.ts";
@@ -76,29 +77,6 @@ export interface ReconcileOutcome {
 const WAIT_REQUEUE_MS = 2_000;
 const DEFAULT_PROGRESS_DEADLINE_MS = 600_000;
 
-/** The outcome of a converge run (pure): applied, waiting on a gate, or past the deadline. */
-export function outcomeOf(
-  phases: PhasesResult,
-  components: readonly DesiredCondition[],
-  pastDeadline: boolean,
-  deadlineMs: number,
-): Outcome {
-  if (pastDeadline) {
-    const blocking = components.find((c) => c.status !== "True")?.message ?? "";
-    return {
-      kind: "Stalled",
-      reason: "ProgressDeadlineExceeded",
-      message: `the mesh is not available after ${Math.round(deadlineMs / 1000)} s: ${blocking}; check the Deployments' events`,
-    };
-  }
-  if (phases.kind === "done") return { kind: "Applied" };
-  return {
-    kind: "Waiting",
-    reason: phases.reason,
-    message: `${phaseName(phases.phase)}: ${phases.message}`,
-  };
-}
-
 export class Reconciler {
   private readonly options: ReconcilerOptions;
   private readonly now: () => Date;
@@ -117,7 +95,7 @@ export class Reconciler {
     const mc = await this.options.meshConfigs.get<MeshConfigObject>(meshConfigRef(name));
     // Gone: its owner references let the garbage collector take what is left.
     if (!mc) return { result: "success", writes: 0 };
-    if (mc.metadata.deletionTimestamp) return this.teardown(mc);
+    if (mc.metadata.deletionTimestamp) return tearDown(mc, this.teardownRun(mc));
     if (mc.metadata.annotations?.[PAUSED_ANNOTATION] === "true") {
       const writes = await this.report(mc, { kind: "Paused" }, this.previousComponents(mc));
       return { result: "success", writes };
@@ -341,65 +319,30 @@ export class Reconciler {
     return stale.length;
   }
 
-  private async teardown(mc: MeshConfigObject): Promise<ReconcileOutcome> {
-    if (!mc.metadata.finalizers?.includes(FINALIZER)) return { result: "success", writes: 0 };
-    const step = nextTeardownStep(this.options.cache.list(), mc.metadata);
-    const started = Date.parse(mc.metadata.deletionTimestamp ?? "");
-    const overdue = this.now().getTime() - started > (this.options.teardownTimeoutMs ?? 120_000);
-    const unsynced = this.options.cache.unsyncedKinds();
-    if ((step.kind === "done" && unsynced.length === 0) || overdue) return this.release(mc, step);
-    let writes = 0;
-    if (step.kind === "delete") {
-      for (const object of step.objects) {
-        await this.options.applier.delete(object as RenderedObject["object"]);
-        writes += 1;
-      }
-    }
-    const blockedOn =
-      step.kind === "delete" ? step.blockedOn : `waiting for the watches of ${unsynced.join(", ")}`;
-    writes += await this.report(
-      mc,
-      { kind: "Waiting", reason: "Deleting", message: `tearing the mesh down: ${blockedOn}` },
-      [],
-    );
-    return { result: "requeue", requeueAfterMs: 1_000, writes };
-  }
-
-  private async release(mc: MeshConfigObject, step: TeardownStep): Promise<ReconcileOutcome> {
-    if (step.kind !== "done")
-      this.event(
-        mc,
-        "Warning",
-        "TeardownTimedOut",
-        `released the finalizer while still ${step.blockedOn}; the garbage collector takes the rest`,
-      );
-    // The generated CA goes only when the spec says so (deletionPolicy Delete).
-    const desired = this.desiredOf(mc);
-    const deleteCa =
-      step.kind === "done" &&
-      desired.kind === "rendered" &&
-      desired.spec.certificateAuthority.deletionPolicy === "Delete";
-    const caWrites = deleteCa ? await this.options.ca.deleteGenerated(desired.spec.namespace) : 0;
-    await this.releaseFinalizer(mc);
-    this.log.info(
-      { complete: step.kind === "done", deleteCa },
-      "teardown finished: finalizer released",
-    );
-    return { result: "success", writes: 1 + caWrites };
-  }
-
-  /**
-   * Server-side apply to an object that is gone would try to create it (and fail on the
-   * missing spec): a second teardown run on a stale cache must find it gone, not error.
-   */
-  private async releaseFinalizer(mc: MeshConfigObject): Promise<void> {
-    try {
-      await this.options.ssa.apply(releasedParent(mc.metadata.name), { force: true });
-      this.options.countWrite?.("apply", "MeshConfig");
-    } catch (error) {
-      const live = await this.options.ssa.get(meshConfigRef(mc.metadata.name));
-      if (live && (live.metadata as { uid?: string }).uid === mc.metadata.uid) throw error;
-    }
+  /** The delete path's dependencies for this run (teardown-run.ts). */
+  private teardownRun(mc: MeshConfigObject): TeardownRun {
+    const { cache, applier, ssa, ca, countWrite, teardownTimeoutMs } = this.options;
+    return {
+      cache,
+      applier,
+      ssa,
+      ca,
+      countWrite,
+      teardownTimeoutMs,
+      now: this.now(),
+      log: this.log,
+      report: (outcome) => this.report(mc, outcome, []),
+      warn: (reason, note) => {
+        this.event(mc, "Warning", reason, note);
+      },
+      caToDelete: () => {
+        const desired = this.desiredOf(mc);
+        return desired.kind === "rendered" &&
+          desired.spec.certificateAuthority.deletionPolicy === "Delete"
+          ? desired.spec.namespace
+          : undefined;
+      },
+    };
   }
 
   /** Writes status through /status when it differs from what is stored; returns the writes. */

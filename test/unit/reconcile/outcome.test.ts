@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DesiredCondition } from "../../../operator/reconcile/conditions.ts";
-import { outcomeOf } from "../../../operator/reconcile/reconciler.ts";
+import { outcomeOf } from "../../../operator/reconcile/outcome.ts";
 import {
   PAUSED_ANNOTATION,
   summaryConditions,
