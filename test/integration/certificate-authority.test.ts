@@ -5,7 +5,6 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { Discovery } from "../../operator/kube/discovery.ts";
@@ -14,7 +13,6 @@ import { ServerSideApply, type ApplyTarget } from "../../operator/kube/server-si
 import { CertificateAuthority } from "../../operator/reconcile/certificate-authority.ts";
 import { validateSpec } from "../../operator/api/validate.ts";
 import type { MeshConfigSpec } from "../../operator/api/mesh-config-spec.ts";
-import { createLogger } from "../../operator/runtime/logger.ts";
 import { DAY, HOUR, issueWorkloadLeaf, secretData, testCa } from "../fixtures/pki/test-ca.ts";
 import { mesh } from "../fixtures/test-mesh.ts";
 import { adminConfig, uniqueName } from "./cluster-client.ts";
@@ -125,7 +123,7 @@ describe("the generated CA", () => {
     const seen = new Map<string, number>();
     for (let round = 0; round < 20; round += 1) {
       const namespace = await freshNamespace();
-      // Six crashes at each point between the writes, then kills from outside at moments
+      // Six crashes, two at each point between the writes, then kills from outside at moments
       // spread over the creation window (requests in flight, keys half made).
       const how =
         round < 6
@@ -362,19 +360,11 @@ describe("a CA the user brings (type Secret)", () => {
 
 describe("secrets stay secret", () => {
   let harness: OperatorHarness;
-  const printed: string[] = [];
 
   beforeAll(async () => {
     await installMeshConfigCrd();
-    const capture = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        printed.push(chunk.toString("utf8"));
-        done();
-      },
-    });
-    harness = await new OperatorHarness(adminConfig(), {
-      log: createLogger({ level: "debug", destination: capture }),
-    }).start();
+    // The harness keeps everything the operator logs, at debug level.
+    harness = await new OperatorHarness(adminConfig()).start();
   });
 
   afterAll(async () => {
@@ -417,11 +407,11 @@ describe("secrets stay secret", () => {
       path: "/apis/events.k8s.io/v1/namespaces/default/events",
     });
     const everything = [
-      printed.join(""),
+      harness.printed.join(""),
       JSON.stringify(events),
       JSON.stringify(await harness.meshConfig()),
     ].join("\n");
-    expect(printed.length).toBeGreaterThan(20);
+    expect(harness.printed.length).toBeGreaterThan(20);
     expect(everything).not.toContain("PRIVATE KEY");
     for (const key of keys) {
       const body = key.split("\n").filter((line) => line && !line.startsWith("-----"));
