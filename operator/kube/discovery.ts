@@ -3,6 +3,7 @@
  * discovery documents, cached per group/version (a CRD installed later is found on the
  * next miss, because a miss refreshes its group/version).
  */
+import { isNotFound } from "./errors.ts";
 import type { RestClient } from "./rest-client.ts";
 
 export interface ResourceInfo {
@@ -34,7 +35,7 @@ export class Discovery {
       list = await this.client.send<ApiResourceList>({ method: "GET", path });
     } catch (error) {
       // A group/version not (yet) served: a CRD just installed shows up moments later.
-      if ((error as { status?: number }).status === 404) return new Map();
+      if (isNotFound(error)) return new Map();
       throw error;
     }
     const kinds = new Map<string, ResourceInfo>();

@@ -13,7 +13,9 @@
  * screenful. The memory of recent events is a small map, pruned as it goes.
  */
 import { randomBytes } from "node:crypto";
-import { ApiError, type RestClient } from "./rest-client.ts";
+import { microTime, systemClock, type Clock } from "./clock.ts";
+import { isNotFound } from "./errors.ts";
+import type { RestClient } from "./rest-client.ts";
 
 export type EventType = "Normal" | "Warning";
 
@@ -31,7 +33,7 @@ export interface EventRecorderOptions {
   /** Told about every Event that could not be written. */
   readonly onError?: (error: unknown) => void;
   /** The clock; tests move it to cross the repeat window. */
-  readonly now?: () => Date;
+  readonly clock?: Clock;
 }
 
 const REPORTING_CONTROLLER = "meshkeeper.dev/operator";
@@ -47,11 +49,6 @@ interface Recent {
   readonly name: string;
   readonly count: number;
   readonly lastObserved: number;
-}
-
-/** MicroTime: RFC 3339 with exactly six fractional digits, e.g. 2026-01-01T00:00:00.000000Z. */
-export function microTime(date: Date): string {
-  return date.toISOString().replace(/Z$/, "000Z");
 }
 
 /**
@@ -71,7 +68,7 @@ export class EventRecorder {
   private readonly client: Pick<RestClient, "send">;
   private readonly identity: string;
   private readonly onError: (error: unknown) => void;
-  private readonly now: () => Date;
+  private readonly clock: Clock;
   private readonly recent = new Map<string, Recent>();
   /** Writes run one at a time, so a repeat always finds the Event its first made. */
   private tail: Promise<void> = Promise.resolve();
@@ -85,7 +82,7 @@ export class EventRecorder {
     this.client = client;
     this.identity = identity.slice(0, SHORT_LIMIT);
     this.onError = options.onError ?? (() => undefined);
-    this.now = options.now ?? (() => new Date());
+    this.clock = options.clock ?? systemClock;
   }
 
   /** Never rejects; await it to know the Event is written, or leave it with `void`. */
@@ -109,7 +106,7 @@ export class EventRecorder {
     reason: string,
     note: string,
   ): Promise<void> {
-    const now = this.now();
+    const now = this.clock.now();
     this.forgetOlderThan(now.getTime() - REPEAT_WINDOW_MS);
     const key = JSON.stringify([regarding.uid, type, reason, note]);
     const seen = this.recent.get(key);
@@ -157,7 +154,7 @@ export class EventRecorder {
       });
       return true;
     } catch (error) {
-      if (error instanceof ApiError && error.status === 404) return false;
+      if (isNotFound(error)) return false;
       throw error;
     }
   }

@@ -13,7 +13,9 @@
  * The decisions are pure functions below; the class only moves records to and from the API.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { ApiError, type RestClient } from "./rest-client.ts";
+import { microTime as microTimeOf, systemClock, type Clock } from "./clock.ts";
+import { isConflict, isNotFound } from "./errors.ts";
+import type { RestClient } from "./rest-client.ts";
 
 export interface LeaseRecord {
   holderIdentity?: string;
@@ -38,9 +40,9 @@ export interface Observation {
 
 export type Decision = "renew" | "take" | "wait" | "lost";
 
-/** Kubernetes MicroTime: RFC 3339 with six fractional digits. */
+/** Kubernetes MicroTime of a time in epoch milliseconds (the elector counts in them). */
 export function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/Z$/, "000Z");
+  return microTimeOf(new Date(ms));
 }
 
 /** What makes two records the same one (client-go compares the whole record). */
@@ -121,7 +123,7 @@ export interface LeaderElectionOptions {
   readonly onNewLeader?: (identity: string) => void;
   /** A failed request or release, for logs; the elector retries on its own. */
   readonly onError?: (error: unknown) => void;
-  readonly now?: () => number;
+  readonly clock?: Clock;
 }
 
 export class LeaderElector {
@@ -147,7 +149,8 @@ export class LeaderElector {
     this.leaseSeconds = Math.ceil((options.leaseDurationMs ?? 15_000) / 1000);
     this.renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
     this.retryPeriodMs = options.retryPeriodMs ?? 2_000;
-    this.now = options.now ?? Date.now;
+    const clock = options.clock ?? systemClock;
+    this.now = () => clock.now().getTime();
     if (
       this.renewDeadlineMs >= this.leaseSeconds * 1000 ||
       this.retryPeriodMs >= this.renewDeadlineMs
@@ -214,14 +217,14 @@ export class LeaderElector {
 
   private report(error: unknown): void {
     // Conflict: another candidate wrote between our read and write. Expected; retry later.
-    if (error instanceof ApiError && error.status === 409) return;
+    if (isConflict(error)) return;
     this.options.onError?.(error);
   }
 
   /** One read and, if we may hold the lease, one write. */
   private async attempt(): Promise<Decision> {
     const current = await this.request("GET", this.path).catch((error: unknown) => {
-      if (error instanceof ApiError && error.status === 404) return undefined;
+      if (isNotFound(error)) return undefined;
       throw error;
     });
     const now = this.now();

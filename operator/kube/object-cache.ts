@@ -5,19 +5,18 @@
  * incomplete cache.
  */
 import { NotServedError, type Discovery } from "./discovery.ts";
-import { Reflector, type EventType, type KubeObject } from "./reflector.ts";
+import { isNotFound } from "./errors.ts";
+import type { KindRef, KubeObject, ObjectRef } from "./object.ts";
+import { Reflector, type EventType } from "./reflector.ts";
 import type { RestClient } from "./rest-client.ts";
-
-export interface KindRef {
-  readonly apiVersion: string;
-  readonly kind: string;
-}
 
 export interface ObjectCacheOptions {
   readonly kinds: readonly KindRef[];
   readonly labelSelector?: string;
   readonly onEvent: (type: EventType, object: KubeObject) => void;
   readonly onRestart?: (kind: string, reason: string) => void;
+  /** A kind listed again (410 Gone, a failed list retried): for the relists metric. */
+  readonly onRelist?: (kind: string, reason: string) => void;
   readonly inactivityTimeoutMs?: number;
   /** What to keep of each cached object (memory: see keepWhatMatters in the manager). */
   readonly keep?: (object: KubeObject) => KubeObject;
@@ -50,11 +49,11 @@ export class ObjectCache {
           options.onEvent(type, { ...object, apiVersion, kind });
         },
         onRestart: (reason) => options.onRestart?.(kind, reason),
+        onRelist: (reason) => options.onRelist?.(kind, reason),
         maxBackoffMs: options.maxBackoffMs ?? 5_000,
         ...(options.keep
           ? {
-              keep: (object: KubeObject) =>
-                options.keep?.({ ...object, apiVersion, kind }) ?? object,
+              keep: (object) => options.keep?.({ ...object, apiVersion, kind }) ?? object,
             }
           : {}),
       });
@@ -75,11 +74,7 @@ export class ObjectCache {
   }
 
   /** The live object, from the cache when its kind has synced, else from the API server. */
-  async get<T = KubeObject>(ref: {
-    apiVersion: string;
-    kind: string;
-    metadata: { name: string; namespace?: string };
-  }): Promise<T | undefined> {
+  async get<T = KubeObject>(ref: ObjectRef): Promise<T | undefined> {
     const reflector = this.reflectors.get(kindKey(ref.apiVersion, ref.kind));
     if (reflector?.hasSynced) {
       const { namespace, name } = ref.metadata;
@@ -91,7 +86,7 @@ export class ObjectCache {
     } catch (error) {
       // An unserved kind has no objects yet (its CRD is about to be installed).
       if (error instanceof NotServedError) return undefined;
-      if ((error as { status?: number }).status === 404) return undefined;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   }

@@ -6,16 +6,14 @@
  * replicas, istiod's caBundle and failurePolicy: reconcile/field-ownership.ts).
  */
 import type { Discovery } from "./discovery.ts";
+import { isNotFound, unlessNotFound } from "./errors.ts";
+import type { KubeObject } from "./object.ts";
 import type { RestClient } from "./rest-client.ts";
 
 export const FIELD_MANAGER = "meshkeeper";
 
-export interface ApplyTarget {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; [field: string]: unknown };
-  [field: string]: unknown;
-}
+/** What server-side apply sends and answers: the one object type (object.ts). */
+export type ApplyTarget = KubeObject;
 
 export interface ApplyOptions {
   /** Take fields other managers own (only for fields we must own, e.g. our own status). */
@@ -85,15 +83,8 @@ export class ServerSideApply {
   }
 
   async get<T = ApplyTarget>(object: ApplyTarget): Promise<T | undefined> {
-    try {
-      return await this.client.send<T>({
-        method: "GET",
-        path: await this.discovery.pathOf(object),
-      });
-    } catch (error) {
-      if ((error as { status?: number }).status === 404) return undefined;
-      throw error;
-    }
+    const path = await this.discovery.pathOf(object);
+    return unlessNotFound(this.client.send<T>({ method: "GET", path }));
   }
 
   async delete(object: ApplyTarget): Promise<boolean> {
@@ -105,7 +96,7 @@ export class ServerSideApply {
       });
       return true;
     } catch (error) {
-      if ((error as { status?: number }).status === 404) return false;
+      if (isNotFound(error)) return false;
       throw error;
     }
   }

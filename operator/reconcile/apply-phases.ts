@@ -5,7 +5,7 @@
  * requeue) brings the next attempt.
  */
 import { NotServedError } from "../kube/discovery.ts";
-import type { KubeObject } from "../kube/reflector.ts";
+import type { KubeObject } from "../kube/object.ts";
 import type { RenderedObject } from "../render/render.ts";
 import type { ObjectApplier } from "./applier.ts";
 import { describe, identity } from "./identity.ts";

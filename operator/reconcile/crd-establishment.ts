@@ -6,7 +6,7 @@
  * install; test/integration/operator-ha.test.ts). The reconciler then touches it once per
  * grace period with an annotation, which makes the API server look at it again.
  */
-import type { KubeObject } from "../kube/reflector.ts";
+import type { KubeObject } from "../kube/object.ts";
 
 export const NUDGE_ANNOTATION = "meshkeeper.dev/establish-nudged-at";
 const GRACE_MS = 10_000;

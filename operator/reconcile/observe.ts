@@ -4,7 +4,7 @@
  * condition is True for the generation we applied.
  */
 import type { RenderedObject } from "../render/render.ts";
-import type { KubeObject } from "../kube/reflector.ts";
+import type { KubeObject } from "../kube/object.ts";
 import { describe, identity } from "./identity.ts";
 import type { ComponentCondition } from "./summary.ts";
 

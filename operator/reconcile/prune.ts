@@ -4,7 +4,7 @@
  * MeshConfig (uid). Look-alikes with the same labels but another owner, or with no
  * ApplySet label, are never touched.
  */
-import type { KubeObject } from "../kube/reflector.ts";
+import type { KubeObject } from "../kube/object.ts";
 import type { KubernetesObject } from "../render/template-engine.ts";
 import { applySetId, isMember, PART_OF_LABEL } from "./apply-set.ts";
 import { identity } from "./identity.ts";

@@ -8,7 +8,7 @@
  */
 import type { Logger } from "pino";
 import type { ObjectCache } from "../kube/object-cache.ts";
-import type { KubeObject } from "../kube/reflector.ts";
+import type { KubeObject } from "../kube/object.ts";
 import type { ApplyTarget, ServerSideApply } from "../kube/server-side-apply.ts";
 import type { RenderedObject } from "../render/render.ts";
 import { desiredFromSpec, type Desired } from "./desired.ts";

@@ -6,7 +6,7 @@
  * deletion forever); until then status says what it is blocked on.
  * Kept: namespaces and CRDs (never ApplySet members) and the CA secret (not owned).
  */
-import type { KubeObject } from "../kube/reflector.ts";
+import type { KubeObject } from "../kube/object.ts";
 import { COMPONENT_LABEL, COMPONENTS, type Component } from "../render/render.ts";
 import type { KubernetesObject } from "../render/template-engine.ts";
 import { describe } from "./identity.ts";

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 import { flowValue, quoteString } from "./yaml-scalars.ts";
+import type { KubeObject } from "../kube/object.ts";
 
 export const TEMPLATES_DIR = fileURLToPath(new URL("../../templates/", import.meta.url));
 
@@ -18,18 +19,8 @@ export const TEMPLATES_DIR = fileURLToPath(new URL("../../templates/", import.me
 export const VALUE_HELPERS = ["quote", "json"] as const;
 const CONTROL_HELPERS = ["eq", "and", "or", "not"] as const;
 
-export interface KubernetesObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    ownerReferences?: unknown[];
-  };
-  [field: string]: unknown;
-}
+/** A rendered object: the operator's one object type (kube/object.ts). */
+export type KubernetesObject = KubeObject;
 
 export class RenderError extends Error {
   constructor(template: string, reason: string, options?: { cause?: unknown }) {

@@ -10,7 +10,8 @@ import { Discovery } from "../kube/discovery.ts";
 import { EventRecorder } from "../kube/events.ts";
 import { LeaderElector } from "../kube/leader-election.ts";
 import { ObjectCache } from "../kube/object-cache.ts";
-import type { EventType, KubeObject } from "../kube/reflector.ts";
+import type { KubeObject } from "../kube/object.ts";
+import type { EventType } from "../kube/reflector.ts";
 import { RestClient, type ClusterAccess } from "../kube/rest-client.ts";
 import { ServerSideApply } from "../kube/server-side-apply.ts";
 import { Workqueue } from "../kube/workqueue.ts";
@@ -89,9 +90,14 @@ export class Manager {
     const ssa = new ServerSideApply(this.client, discovery);
     const onRestart = (kind: string, reason: string) => {
       this.metrics.countWatchRestart(kind);
-      // Istio's kinds are not served until the operator installs their CRDs: expected.
+      // Istio's kinds are not served until the operator installs their CRDs: expected. An
+      // expired version (after an API server restart, or compaction) costs a list: routine.
       const expected = reason.includes("does not serve");
-      this.log[expected ? "debug" : "warn"]({ kind, reason }, "watch restarted");
+      const expired = reason.includes("410 Gone");
+      this.log[expected ? "debug" : expired ? "info" : "warn"]({ kind, reason }, "watch restarted");
+    };
+    const onRelist = (kind: string) => {
+      this.metrics.countRelist(kind);
     };
     this.cache = new ObjectCache(this.client, discovery, {
       kinds: OWNED_KINDS,
@@ -102,6 +108,7 @@ export class Manager {
         this.enqueue(labels[MESH_LABEL] ?? "default", type, object);
       },
       onRestart,
+      onRelist,
     });
     this.meshConfigs = new ObjectCache(this.client, discovery, {
       kinds: [MESH_CONFIG_KIND],
@@ -109,6 +116,7 @@ export class Manager {
         this.enqueue(object.metadata.name, type, object);
       },
       onRestart,
+      onRelist,
     });
     const events = new EventRecorder(this.client, this.identity, {
       onError: (error) => {
@@ -139,6 +147,7 @@ export class Manager {
       },
     });
     this.metrics.trackQueueDepth(() => this.queue.depth);
+    this.metrics.trackRequests(() => this.client.requests);
   }
 
   private enqueue(key: string, type: EventType | "resync", object?: KubeObject): void {

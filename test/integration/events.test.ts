@@ -25,7 +25,7 @@ const MICRO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
 let clock = Date.now();
 const errors: unknown[] = [];
 const recorder = new EventRecorder(client, IDENTITY, {
-  now: () => new Date(clock),
+  clock: { now: () => new Date(clock) },
   onError: (error) => errors.push(error),
 });
 

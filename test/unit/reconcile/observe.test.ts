@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { KubeObject } from "../../../operator/kube/reflector.ts";
+import type { KubeObject } from "../../../operator/kube/object.ts";
 import type { RenderedObject } from "../../../operator/render/render.ts";
 import { identity } from "../../../operator/reconcile/identity.ts";
 import { isAvailable, observe } from "../../../operator/reconcile/observe.ts";
@@ -68,7 +68,11 @@ const INJECTOR = find(
   undefined,
   "istio-sidecar-injector",
 );
-const injectorLive: KubeObject = { metadata: { name: "istio-sidecar-injector" } };
+const injectorLive: KubeObject = {
+  apiVersion: "admissionregistration.k8s.io/v1",
+  kind: "MutatingWebhookConfiguration",
+  metadata: { name: "istio-sidecar-injector" },
+};
 
 const byType = (observation: ReturnType<typeof observe>) =>
   Object.fromEntries(observation.conditions.map(({ type, ...rest }) => [type, rest]));
@@ -93,7 +97,9 @@ describe("isAvailable", () => {
       isAvailable(deployment({ generation: 2, observedGeneration: 2, available: "False" })),
     ).toBe(false);
     expect(isAvailable(deployment({ generation: 2, observedGeneration: 2 }))).toBe(false);
-    expect(isAvailable({ metadata: { name: "d" } })).toBe(false);
+    expect(
+      isAvailable({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d" } }),
+    ).toBe(false);
     expect(isAvailable(undefined)).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { describe as suite, expect, it } from "vitest";
-import type { KubeObject } from "../../../operator/kube/reflector.ts";
+import type { KubeObject } from "../../../operator/kube/object.ts";
 import { COMPONENT_LABEL } from "../../../operator/render/render.ts";
 import type { KubernetesObject } from "../../../operator/render/template-engine.ts";
 import { applySetId, PART_OF_LABEL } from "../../../operator/reconcile/apply-set.ts";
