@@ -1,237 +1,314 @@
 /**
  * The injection templates istiod applies to pods: Go text/template sources that istiod
- * evaluates per pod (with .ObjectMeta, .Spec, .ProxyImage, .ProxyConfig, .DeploymentMeta),
- * producing the pod changes as YAML. They are written here, not in templates/, because
- * their `{{ }}` belongs to Go's template language, not ours; the values we decide
- * (resources, log levels, addresses) are baked in as YAML-quoted strings.
+ * evaluates per pod (with .ObjectMeta, .Spec, .ProxyImage, .ProxyConfig, .MeshConfig,
+ * .DeploymentMeta, .NativeSidecars...), producing the pod changes as YAML. They are
+ * written in TypeScript, not in templates/, because their `{{ }}` belongs to Go's template
+ * language, not ours; the values we decide (resources, log levels, addresses) are baked in
+ * and a pod's annotations override them where Istio lets a pod do so.
  *
- * Template functions used: Go's own (index, or, printf) and istiod's protoToJSON.
+ * This file holds the gateway and the proxyless gRPC templates; the sidecar template is
+ * in injection-sidecar.ts, the shared vocabulary in injection-go.ts.
  */
 import type { EffectiveConfig } from "./effective-config.ts";
+import {
+  annotationOr,
+  APP_CONTAINERS_VAR,
+  CANONICAL_NAME,
+  CANONICAL_REVISION,
+  COMPLIANCE_ENV,
+  defaultContainerAnnotations,
+  fieldEnv,
+  goString,
+  identityEnv,
+  imageExpr,
+  indentLines,
+  POD_PORTS_ENV,
+  PROXY_CONFIG_ENV,
+  PROXY_METADATA_ENV,
+  proxyDefaults,
+  type ProxyDefaults,
+  quoted,
+  resourceEnv,
+  resourcesBlock,
+  TRUST_ENV,
+  userEntries,
+  workloadEnv,
+} from "./injection-go.ts";
+import {
+  bootstrapVolume,
+  PROXY_VOLUMES,
+  PROXY_VOLUMES_AFTER_BOOTSTRAP,
+  sidecarTemplate,
+} from "./injection-sidecar.ts";
 import { flowValue, quoteString } from "./yaml-scalars.ts";
 
-// Go template expressions, written once.
-const APP_NAME =
-  '{{ printf "%q" (or (index .ObjectMeta.Labels "service.istio.io/canonical-name") (index .ObjectMeta.Labels "app.kubernetes.io/name") (index .ObjectMeta.Labels "app") .DeploymentMeta.Name) }}';
-const APP_REVISION =
-  '{{ printf "%q" (or (index .ObjectMeta.Labels "service.istio.io/canonical-revision") (index .ObjectMeta.Labels "app.kubernetes.io/version") (index .ObjectMeta.Labels "version") "latest") }}';
-const PROXY_IMAGE = '{{ printf "%q" .ProxyImage }}';
-const WORKLOAD_NAME = '{{ printf "%q" .DeploymentMeta.Name }}';
-// The pod's own choice of default container wins over our guess (its first container).
-const DEFAULT_CONTAINER =
-  '{{ printf "%q" (or (index .ObjectMeta.Annotations "kubectl.kubernetes.io/default-container") (index .Spec.Containers 0).Name) }}';
+export { sidecarTemplate };
 
-const PROXY_RESOURCES = {
-  requests: { cpu: "100m", memory: "128Mi" },
-  limits: { cpu: "2000m", memory: "1024Mi" },
-};
-const INIT_RESOURCES = {
-  requests: { cpu: "10m", memory: "40Mi" },
-  limits: { cpu: "2000m", memory: "1024Mi" },
-};
-
-function field(name: string, path: string) {
-  return { name, valueFrom: { fieldRef: { fieldPath: path } } };
+/** The templates a pod may name in inject.istio.io/templates, by name. */
+export function injectionTemplates(mesh: EffectiveConfig): Record<string, string> {
+  return {
+    sidecar: sidecarTemplate(mesh),
+    gateway: gatewayTemplate(mesh),
+    "grpc-agent": grpcAgentTemplate(mesh),
+    "grpc-simple": grpcSimpleTemplate(mesh),
+  };
 }
 
-function proxyEnv(mesh: EffectiveConfig): string {
-  const env = [
-    { name: "PILOT_CERT_PROVIDER", value: "istiod" },
-    { name: "CA_ADDR", value: mesh.istiod.discoveryAddress },
-    field("POD_NAME", "metadata.name"),
-    field("POD_NAMESPACE", "metadata.namespace"),
-    field("INSTANCE_IP", "status.podIP"),
-    field("SERVICE_ACCOUNT", "spec.serviceAccountName"),
-    field("HOST_IP", "status.hostIP"),
-    field("ISTIO_META_NODE_NAME", "spec.nodeName"),
-    { name: "ISTIO_CPU_LIMIT", valueFrom: { resourceFieldRef: { resource: "limits.cpu" } } },
-    { name: "ISTIO_META_CLUSTER_ID", value: "Kubernetes" },
-    { name: "ISTIO_META_INTERCEPTION_MODE", value: "REDIRECT" },
-    { name: "ISTIO_META_MESH_ID", value: "cluster.local" },
-    { name: "TRUST_DOMAIN", value: "cluster.local" },
-  ];
-  const lines = env.map((e) => `      - ${flowValue(e)}`);
-  // The proxy's settings (discovery address and the mesh's defaultConfig), as istiod resolved them for this pod.
-  lines.push("      - name: PROXY_CONFIG");
-  lines.push('        value: {{ printf "%q" (protoToJSON .ProxyConfig) }}');
-  lines.push(`      - name: ISTIO_META_WORKLOAD_NAME`);
-  lines.push(`        value: ${WORKLOAD_NAME}`);
-  return lines.join("\n");
-}
-
-const PROXY_MOUNTS = [
-  { name: "workload-socket", mountPath: "/var/run/secrets/workload-spiffe-uds" },
-  { name: "credential-socket", mountPath: "/var/run/secrets/credential-uds" },
-  { name: "workload-certs", mountPath: "/var/run/secrets/workload-spiffe-credentials" },
-  { name: "istiod-ca-cert", mountPath: "/var/run/secrets/istio" },
-  { name: "istio-data", mountPath: "/var/lib/istio/data" },
-  { name: "istio-envoy", mountPath: "/etc/istio/proxy" },
-  { name: "istio-token", mountPath: "/var/run/secrets/tokens" },
-  { name: "istio-podinfo", mountPath: "/etc/istio/pod" },
-];
-
-const PROXY_VOLUMES = [
-  { name: "workload-socket", emptyDir: {} },
-  { name: "credential-socket", emptyDir: {} },
-  { name: "workload-certs", emptyDir: {} },
-  { name: "istio-envoy", emptyDir: { medium: "Memory" } },
-  { name: "istio-data", emptyDir: {} },
-  {
-    name: "istio-podinfo",
-    downwardAPI: {
-      items: [
-        { path: "labels", fieldRef: { fieldPath: "metadata.labels" } },
-        { path: "annotations", fieldRef: { fieldPath: "metadata.annotations" } },
-      ],
-    },
-  },
-  {
-    name: "istio-token",
-    projected: {
-      sources: [
-        {
-          serviceAccountToken: {
-            audience: "istio-ca",
-            expirationSeconds: 43200,
-            path: "istio-token",
-          },
-        },
-      ],
-    },
-  },
-  { name: "istiod-ca-cert", configMap: { name: "istio-ca-root-cert" } },
-];
-
-const READY = {
-  httpGet: { path: "/healthz/ready", port: 15021 },
-  initialDelaySeconds: 0,
-  timeoutSeconds: 3,
-};
-const PROXY_SECURITY = {
-  allowPrivilegeEscalation: false,
-  capabilities: { drop: ["ALL"] },
-  privileged: false,
-  readOnlyRootFilesystem: true,
-  runAsGroup: 1337,
-  runAsNonRoot: true,
-  runAsUser: 1337,
-};
-
-function proxyContainer(mesh: EffectiveConfig, role: "sidecar" | "router"): string {
-  const proxy = mesh.spec.sidecarInjector.proxy;
-  const args = [
-    "proxy",
-    role,
-    "--domain",
-    "$(POD_NAMESPACE).svc.cluster.local",
-    `--proxyLogLevel=${proxy.logLevel}`,
-    "--proxyComponentLogLevel=misc:error",
-    "--log_output_level=default:info",
-  ];
-  const lines = [
-    "    - name: istio-proxy",
-    `      image: ${PROXY_IMAGE}`,
-    `      args: ${flowValue(args)}`,
-    `      ports: ${flowValue([{ name: "http-envoy-prom", containerPort: 15090, protocol: "TCP" }])}`,
-    "      env:",
-    proxyEnv(mesh),
-    `      readinessProbe: ${flowValue({ ...READY, periodSeconds: 15, failureThreshold: 4 })}`,
-    `      resources: ${flowValue(proxy.resources ?? PROXY_RESOURCES)}`,
-    `      securityContext: ${flowValue(PROXY_SECURITY)}`,
-    `      volumeMounts: ${flowValue(PROXY_MOUNTS)}`,
-  ];
-  if (role === "sidecar") {
-    lines.push(
-      `      startupProbe: ${flowValue({ ...READY, periodSeconds: 1, failureThreshold: 600 })}`,
-    );
-    // The application starts only once the proxy is ready (spec.sidecarInjector.proxy).
-    if (proxy.holdApplicationUntilProxyStarts) {
-      lines.push(
-        `      lifecycle: ${flowValue({ postStart: { exec: { command: ["pilot-agent", "wait"] } } })}`,
-      );
-    }
-  }
-  return lines.join("\n");
-}
-
-function metadata(mesh: EffectiveConfig, withDefaultContainer: boolean): string {
-  const lines = [
+function metadata(mesh: EffectiveConfig, extraAnnotations: string[] = []): string[] {
+  return [
+    ...APP_CONTAINERS_VAR,
     "metadata:",
     "  labels:",
-    "    security.istio.io/tlsMode: istio",
-    `    service.istio.io/canonical-name: ${APP_NAME}`,
-    `    service.istio.io/canonical-revision: ${APP_REVISION}`,
+    `    service.istio.io/canonical-name: ${quoted(CANONICAL_NAME)}`,
+    `    service.istio.io/canonical-revision: ${quoted(CANONICAL_REVISION)}`,
     "  annotations:",
     `    istio.io/rev: ${quoteString(mesh.revisionLabel)}`,
+    ...defaultContainerAnnotations("    "),
+    ...extraAnnotations,
   ];
-  if (withDefaultContainer) {
-    lines.push(`    kubectl.kubernetes.io/default-container: ${DEFAULT_CONTAINER}`);
-    lines.push(`    kubectl.kubernetes.io/default-logs-container: ${DEFAULT_CONTAINER}`);
-  }
-  return lines.join("\n");
 }
 
-/** Redirects the pod's traffic through the proxy (iptables), then exits. */
-function initContainer(): string {
-  const args = [
-    "istio-iptables",
-    "-p",
-    "15001",
-    "-z",
-    "15006",
-    "-u",
-    "1337",
-    "-m",
-    "REDIRECT",
-    "-i",
-    "*",
-    "-x",
-    "",
-    "-b",
-    "*",
-    "-d",
-    "15090,15021,15020",
-    "--log_output_level=default:info",
+function logArgs(d: ProxyDefaults, role: "sidecar" | "router"): string {
+  const flag = (name: string, key: string, fallback: string) =>
+    `{{ printf "--${name}=%s" ${annotationOr(key, goString(fallback))} | printf "%q" }}`;
+  return [
+    `[proxy, ${role}, --domain, $(POD_NAMESPACE).svc.cluster.local`,
+    flag("proxyLogLevel", "sidecar.istio.io/logLevel", d.logLevel),
+    flag("proxyComponentLogLevel", "sidecar.istio.io/componentLogLevel", d.componentLogLevel),
+    `${flag("log_output_level", "sidecar.istio.io/agentLogLevel", d.agentLogLevel)}]`,
+  ].join(", ");
+}
+
+const mount = (name: string, mountPath: string) => `- ${flowValue({ name, mountPath })}`;
+const item = (v: object) => `- ${flowValue(v)}`;
+
+function gatewayEnv(d: ProxyDefaults): string[] {
+  return [
+    ...identityEnv(d),
+    `- ${resourceEnv("ISTIO_CPU_LIMIT", "limits.cpu")}`,
+    PROXY_CONFIG_ENV,
+    ...POD_PORTS_ENV,
+    `- ${resourceEnv("GOMEMLIMIT", "limits.memory")}`,
+    `- ${resourceEnv("GOMAXPROCS", "limits.cpu")}`,
+    ...COMPLIANCE_ENV,
+    `- { name: ISTIO_META_APP_CONTAINERS, value: ${quoted('(join "," $apps)')} }`,
+    "- { name: ISTIO_META_CLUSTER_ID, value: Kubernetes }",
+    `- ${fieldEnv("ISTIO_META_NODE_NAME", "spec.nodeName")}`,
+    `- { name: ISTIO_META_INTERCEPTION_MODE, value: ${quoted(".ProxyConfig.InterceptionMode.String")} }`,
+    ...workloadEnv(".DeploymentMeta.Name"),
+    '{{- if isset .ObjectMeta.Annotations "sidecar.istio.io/bootstrapOverride" }}',
+    "- { name: ISTIO_BOOTSTRAP_OVERRIDE, value: /etc/istio/custom-bootstrap/custom_bootstrap.json }",
+    "{{- end }}",
+    ...TRUST_ENV,
+    ...PROXY_METADATA_ENV,
   ];
-  const security = {
-    allowPrivilegeEscalation: false,
-    privileged: false,
-    capabilities: { add: ["NET_ADMIN", "NET_RAW"], drop: ["ALL"] },
-    readOnlyRootFilesystem: false,
-    runAsGroup: 0,
-    runAsNonRoot: false,
-    runAsUser: 0,
-  };
-  return [
-    "    - name: istio-init",
-    `      image: ${PROXY_IMAGE}`,
-    `      args: ${flowValue(args)}`,
-    `      resources: ${flowValue(INIT_RESOURCES)}`,
-    `      securityContext: ${flowValue(security)}`,
-  ].join("\n");
 }
 
-export function sidecarTemplate(mesh: EffectiveConfig): string {
-  return [
-    metadata(mesh, true),
-    "spec:",
-    "  initContainers:",
-    initContainer(),
-    "  containers:",
-    proxyContainer(mesh, "sidecar"),
-    `  volumes: ${flowValue(PROXY_VOLUMES)}`,
-    "",
-  ].join("\n");
-}
-
+/**
+ * Gateways: the proxy as a router. The gateway Deployment's own `istio-proxy` container
+ * (image `auto`, its resources and security context) is merged over this by istiod.
+ */
 export function gatewayTemplate(mesh: EffectiveConfig): string {
+  const d = proxyDefaults(mesh);
+  const ready = {
+    httpGet: { path: "/healthz/ready", port: 15021 },
+    initialDelaySeconds: 0,
+    periodSeconds: 15,
+    timeoutSeconds: 3,
+    failureThreshold: 4,
+  };
+  const container = [
+    "- name: istio-proxy",
+    `  image: ${quoted(imageExpr(".ProxyImage"))}`,
+    `  ports: ${flowValue([{ containerPort: 15090, protocol: "TCP", name: "http-envoy-prom" }])}`,
+    `  args: ${logArgs(d, "router")}`,
+    '  securityContext: { runAsUser: {{ .ProxyUID | default "1337" }}, runAsGroup: {{ .ProxyGID | default "1337" }} }',
+    "  env:",
+    ...indentLines(gatewayEnv(d), "  "),
+    `  readinessProbe: ${flowValue(ready)}`,
+    "  volumeMounts:",
+    ...indentLines(
+      [
+        mount("workload-socket", "/var/run/secrets/workload-spiffe-uds"),
+        mount("credential-socket", "/var/run/secrets/credential-uds"),
+        mount("workload-certs", "/var/run/secrets/workload-spiffe-credentials"),
+        mount("istiod-ca-cert", "/var/run/secrets/istio"),
+        mount("istio-data", "/var/lib/istio/data"),
+        '{{- if isset .ObjectMeta.Annotations "sidecar.istio.io/bootstrapOverride" }}',
+        mount("custom-bootstrap-volume", "/etc/istio/custom-bootstrap"),
+        "{{- end }}",
+        mount("istio-envoy", "/etc/istio/proxy"),
+        mount("istio-token", "/var/run/secrets/tokens"),
+        mount("istio-podinfo", "/etc/istio/pod"),
+      ],
+      "  ",
+    ),
+  ];
   return [
-    metadata(mesh, false),
+    ...metadata(mesh),
     "spec:",
+    // Lets the non-root proxy listen on 80 and 443.
     `  securityContext: ${flowValue({ sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "0" }] })}`,
     "  containers:",
-    proxyContainer(mesh, "router"),
-    `  volumes: ${flowValue(PROXY_VOLUMES)}`,
+    ...indentLines(container, "  "),
+    "  volumes:",
+    ...indentLines(
+      [
+        ...PROXY_VOLUMES.map(item),
+        ...bootstrapVolume(),
+        ...PROXY_VOLUMES_AFTER_BOOTSTRAP.map(item),
+      ],
+      "  ",
+    ),
+    "",
+  ].join("\n");
+}
+
+const NO_PROBE_REWRITE = '    sidecar.istio.io/rewriteAppHTTPProbers: "false"';
+
+/**
+ * Proxyless gRPC with the agent: pilot-agent runs without Envoy (DISABLE_ENVOY) and serves
+ * the application's gRPC library its xDS bootstrap and certificates over a shared volume.
+ */
+export function grpcAgentTemplate(mesh: EffectiveConfig): string {
+  const d = proxyDefaults(mesh);
+  const env = [
+    "- { name: ISTIO_META_GENERATOR, value: grpc }",
+    "- { name: OUTPUT_CERTS, value: /var/lib/istio/data }",
+    '{{- if eq .InboundTrafficPolicyMode "localhost" }}',
+    '- { name: REWRITE_PROBE_LEGACY_LOCALHOST_DESTINATION, value: "true" }',
+    "{{- end }}",
+    ...identityEnv(d),
+    PROXY_CONFIG_ENV,
+    ...POD_PORTS_ENV,
+    `- { name: ISTIO_META_APP_CONTAINERS, value: ${quoted('(join "," $apps)')} }`,
+    "- { name: ISTIO_META_CLUSTER_ID, value: Kubernetes }",
+    `- ${fieldEnv("ISTIO_META_NODE_NAME", "spec.nodeName")}`,
+    ...workloadEnv(".DeploymentMeta.Name"),
+    ...TRUST_ENV,
+    ...PROXY_METADATA_ENV,
+    // gRPC resolves xds:/// names itself: no DNS capture, no Envoy.
+    '- { name: ISTIO_META_DNS_CAPTURE, value: "false" }',
+    '- { name: DISABLE_ENVOY, value: "true" }',
+  ];
+  const timing = (key: string, fallback: string) =>
+    `{{ ${annotationOr(`readiness.status.sidecar.istio.io/${key}`, goString(fallback))} }}`;
+  const agent = [
+    "- name: istio-proxy",
+    `  image: ${quoted(imageExpr(".ProxyImage"))}`,
+    `  ports: ${flowValue([{ containerPort: 15020, protocol: "TCP", name: "mesh-metrics" }])}`,
+    `  args: ${logArgs(d, "sidecar")}`,
+    `  lifecycle: ${flowValue({ postStart: { exec: { command: ["pilot-agent", "wait", "--url=http://localhost:15020/healthz/ready"] } } })}`,
+    "  env:",
+    ...indentLines(env, "  "),
+    // As in Istio's template, status port 0 leaves the agent without probe, resources and mounts.
+    `{{- if ne ${annotationOr("status.sidecar.istio.io/port", goString(d.statusPort))} "0" }}`,
+    "  readinessProbe:",
+    `    httpGet: ${flowValue({ path: "/healthz/ready", port: 15020 })}`,
+    `    initialDelaySeconds: ${timing("initialDelaySeconds", "0")}`,
+    `    periodSeconds: ${timing("periodSeconds", "15")}`,
+    "    timeoutSeconds: 3",
+    `    failureThreshold: ${timing("failureThreshold", "4")}`,
+    "  resources:",
+    ...resourcesBlock(d, "    "),
+    "  volumeMounts:",
+    ...indentLines(
+      [
+        mount("workload-socket", "/var/run/secrets/workload-spiffe-uds"),
+        mount("workload-certs", "/var/run/secrets/workload-spiffe-credentials"),
+        mount("istiod-ca-cert", "/var/run/secrets/istio"),
+        mount("istio-data", "/var/lib/istio/data"),
+        mount("istio-xds", "/etc/istio/proxy"),
+        mount("istio-token", "/var/run/secrets/tokens"),
+        mount("istio-podinfo", "/etc/istio/pod"),
+      ],
+      "  ",
+    ),
+    "{{- end }}",
+    ...indentLines(userEntries("sidecar.istio.io/userVolumeMount", ""), "  "),
+  ];
+  // Every application container reads the agent's bootstrap and certificates.
+  const apps = [
+    '{{- range .Spec.Containers }}{{ if ne .Name "istio-proxy" }}',
+    `- name: ${quoted(".Name")}`,
+    "  env:",
+    '  - { name: GRPC_XDS_EXPERIMENTAL_SECURITY_SUPPORT, value: "true" }',
+    "  - { name: GRPC_XDS_BOOTSTRAP, value: /etc/istio/proxy/grpc-bootstrap.json }",
+    "  volumeMounts:",
+    `  ${mount("istio-data", "/var/lib/istio/data")}`,
+    `  ${mount("istio-xds", "/etc/istio/proxy")}`,
+    `  ${mount("workload-certs", "/var/run/secrets/workload-spiffe-credentials")}`,
+    "{{- end }}{{ end }}",
+  ];
+  const volumes = [
+    item({ name: "workload-socket", emptyDir: {} }),
+    item({ name: "workload-certs", emptyDir: {} }),
+    ...bootstrapVolume(),
+    item({ name: "istio-xds", emptyDir: { medium: "Memory" } }),
+    ...PROXY_VOLUMES_AFTER_BOOTSTRAP.filter((v) => v.name !== "istio-envoy").map(item),
+    ...userEntries("sidecar.istio.io/userVolume", ""),
+  ];
+  return [
+    ...metadata(mesh, [NO_PROBE_REWRITE]),
+    "spec:",
+    "  containers:",
+    ...indentLines(agent, "  "),
+    ...indentLines(apps, "  "),
+    "  volumes:",
+    ...indentLines(volumes, "  "),
+    "",
+  ].join("\n");
+}
+
+/**
+ * Proxyless gRPC without an agent: an init container writes a plaintext xDS bootstrap
+ * pointing at istiod's 15010, and every application container is told where it is.
+ */
+export function grpcSimpleTemplate(mesh: EffectiveConfig): string {
+  const bootstrap = {
+    xds_servers: [
+      {
+        server_uri: "dns:///${ISTIOD_HOST}:15010",
+        channel_creds: [{ type: "insecure" }],
+        server_features: ["xds_v3"],
+      },
+    ],
+    node: {
+      id: "sidecar~${INSTANCE_IP}~${POD_NAME}.${POD_NAMESPACE}~cluster.local",
+      metadata: { GENERATOR: "grpc" },
+    },
+  };
+  // A here-document: the shell expands the ${...} from the env below.
+  const script = `cat > /var/lib/grpc/data/bootstrap.json <<EOF\n${JSON.stringify(bootstrap, null, 2)}\nEOF`;
+  const istiodHost = mesh.istiod.discoveryAddress.replace(/:\d+$/, "");
+  const init = {
+    name: "grpc-bootstrap-init",
+    image: "busybox:1.28",
+    volumeMounts: [{ mountPath: "/var/lib/grpc/data/", name: "grpc-io-proxyless-bootstrap" }],
+    env: [
+      { name: "INSTANCE_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+      { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+      { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+      { name: "ISTIOD_HOST", value: istiodHost },
+    ],
+    command: ["sh", "-c", script],
+  };
+  return [
+    "metadata:",
+    "  annotations:",
+    NO_PROBE_REWRITE,
+    "spec:",
+    `  initContainers: [${flowValue(init)}]`,
+    "  containers:",
+    "{{- range .Spec.Containers }}",
+    `  - name: ${quoted(".Name")}`,
+    "    env:",
+    "    - { name: GRPC_XDS_BOOTSTRAP, value: /var/lib/grpc/data/bootstrap.json }",
+    '    - { name: GRPC_GO_LOG_VERBOSITY_LEVEL, value: "99" }',
+    "    - { name: GRPC_GO_LOG_SEVERITY_LEVEL, value: info }",
+    `    volumeMounts: [{ mountPath: /var/lib/grpc/data/, name: grpc-io-proxyless-bootstrap }]`,
+    "{{- end }}",
+    "  volumes: [{ name: grpc-io-proxyless-bootstrap, emptyDir: {} }]",
     "",
   ].join("\n");
 }
