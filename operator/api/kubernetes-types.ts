@@ -5,6 +5,9 @@
  * they turn absurd input into a clear error instead of a huge object.
  */
 import { z } from "zod";
+import { celValidations, refineWith, type Rule } from "./cel-rules.ts";
+import { QUANTITY } from "./quantity.ts";
+import { resourceListChecks, resourceRequirementChecks } from "./resource-rules.ts";
 
 /** RFC 1123 label: namespaces, gateway names, revisions, port names. */
 export const dnsLabel = (description: string) =>
@@ -63,10 +66,6 @@ export const annotationMap = (description: string) =>
     .record(qualifiedName(), z.string().max(4096).describe("The annotation value."))
     .meta({ description, maxProperties: 64 });
 
-// The quantity grammar of Kubernetes resource.Quantity, e.g. 100m, 1.5Gi, 2e3.
-const QUANTITY =
-  /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
-
 export const quantity = z
   .union([
     z.int().min(0),
@@ -85,7 +84,12 @@ const resourceList = (description: string) =>
         .regex(QUALIFIED_NAME, "must be a resource name such as cpu, memory or example.com/gpu"),
       quantity,
     )
-    .meta({ description, maxProperties: 16 });
+    .superRefine(resourceListChecks.refine)
+    .meta({
+      description,
+      maxProperties: 16,
+      "x-kubernetes-validations": resourceListChecks.validations,
+    });
 
 export const resourceRequirements = (description: string) =>
   z
@@ -93,7 +97,39 @@ export const resourceRequirements = (description: string) =>
       requests: resourceList("Minimum resources reserved, e.g. cpu: 500m, memory: 2Gi.").optional(),
       limits: resourceList("Maximum resources allowed, e.g. cpu: '2', memory: 4Gi.").optional(),
     })
-    .describe(description);
+    .superRefine(resourceRequirementChecks.refine)
+    .meta({ description, "x-kubernetes-validations": resourceRequirementChecks.validations });
+
+interface Toleration {
+  readonly key?: string | undefined;
+  readonly operator?: string | undefined;
+  readonly value?: string | undefined;
+  readonly effect?: string | undefined;
+  readonly tolerationSeconds?: number | undefined;
+}
+
+/** The API server's toleration rules (ValidateTolerations), so a bad one fails here, not on apply. */
+const TOLERATION_RULES: readonly Rule<Toleration>[] = [
+  {
+    rule: "(has(self.key) && self.key != '') || (has(self.operator) && self.operator == 'Exists')",
+    message: "operator must be Exists when key is empty (which matches every taint)",
+    fieldPath: ".operator",
+    violations: (t) => (t.key || t.operator === "Exists" ? [] : [{ path: ["operator"] }]),
+  },
+  {
+    rule: "!has(self.operator) || self.operator != 'Exists' || !has(self.value) || self.value == ''",
+    message: "value must be empty when operator is Exists",
+    fieldPath: ".value",
+    violations: (t) => (t.operator === "Exists" && t.value ? [{ path: ["value"] }] : []),
+  },
+  {
+    rule: "!has(self.tolerationSeconds) || (has(self.effect) && self.effect == 'NoExecute')",
+    message: "tolerationSeconds needs effect NoExecute",
+    fieldPath: ".effect",
+    violations: (t) =>
+      t.tolerationSeconds !== undefined && t.effect !== "NoExecute" ? [{ path: ["effect"] }] : [],
+  },
+];
 
 export const toleration = z
   .object({
@@ -120,7 +156,11 @@ export const toleration = z
       .optional()
       .describe("How long a NoExecute taint is tolerated before eviction; unset means forever."),
   })
-  .describe("A Kubernetes toleration.");
+  .superRefine(refineWith(TOLERATION_RULES))
+  .meta({
+    description: "A Kubernetes toleration.",
+    "x-kubernetes-validations": celValidations(TOLERATION_RULES),
+  });
 
 export const tolerations = (description: string) =>
   z.array(toleration).max(32).describe(description);
@@ -131,6 +171,7 @@ export const passthroughObject = (description: string) =>
     .record(z.string(), z.unknown())
     .meta({ description, "x-kubernetes-preserve-unknown-fields": true });
 
-export const replicas = (description: string) => z.int32().min(0).max(1000).describe(description);
+// At least one: a Deployment scaled to zero is no mesh component (use the feature's switch instead).
+export const replicas = (description: string) => z.int32().min(1).max(1000).describe(description);
 
 export const port = (description: string) => z.int32().min(1).max(65535).describe(description);

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { certificateAuthoritySpec } from "./certificate-authority.ts";
+import { celValidations, refineWith, type Rule } from "./cel-rules.ts";
 import { controlPlaneSpec } from "./control-plane.ts";
 import { gatewaysSpec } from "./gateways.ts";
 import { dnsLabel, passthroughObject } from "./kubernetes-types.ts";
@@ -19,6 +20,42 @@ const REVISION_NOT_DEFAULT = {
   rule: "self != 'default'",
   message: "'default' names the unrevisioned control plane; leave revision unset",
 };
+
+/** istiod's Service is named istiod-<revision>, and Service names have at most 63 characters. */
+export const MAX_REVISION_LENGTH = 63 - "istiod-".length;
+
+/**
+ * No gateway in the control-plane namespace: it is Istio's root namespace, where an
+ * AuthorizationPolicy selects pods by label in every namespace (the gateway's ALLOW policy
+ * would let any pod that copies the gateway's labels out of DenyAll), it holds the mesh CA's
+ * key (the gateway's ServiceAccount may read every Secret of its namespace), and the
+ * gateway's objects would share names and selectors with the control plane's.
+ */
+const SPEC_RULES: readonly Rule<{
+  readonly namespace: string;
+  readonly gateways?: readonly { readonly name: string; readonly namespace: string }[] | undefined;
+}>[] = [
+  {
+    rule: "!has(self.gateways) || !has(self.namespace) || self.gateways.all(g, g.namespace != self.namespace)",
+    message:
+      "a gateway may not run in the control-plane namespace (spec.namespace, Istio's root namespace): give it a namespace of its own",
+    messageExpression:
+      "'gateway ' + self.gateways.filter(g, g.namespace == self.namespace)[0].name + ' may not run in the control-plane namespace ' + self.namespace + \" (Istio's root namespace, where its ALLOW policy would apply to every pod with its labels, and where the CA key is): give it a namespace of its own\"",
+    fieldPath: ".gateways",
+    reason: "FieldValueForbidden",
+    violations: (spec) =>
+      (spec.gateways ?? []).flatMap((g, i) =>
+        g.namespace === spec.namespace
+          ? [
+              {
+                path: ["gateways", i, "namespace"],
+                message: `may not be the control-plane namespace ${spec.namespace} (Istio's root namespace, where the gateway's ALLOW policy would apply to every pod with its labels, and where the CA key is): give the gateway a namespace of its own`,
+              },
+            ]
+          : [],
+      ),
+  },
+];
 
 export const meshConfigSpec = z
   .object({
@@ -46,6 +83,10 @@ export const meshConfigSpec = z
     revision: dnsLabel(
       "Control-plane revision for canary upgrades; suffixes object names and sets the istio.io/rev label. Unset: the default revision ('default' itself is reserved).",
     )
+      .max(
+        MAX_REVISION_LENGTH,
+        `must be at most ${MAX_REVISION_LENGTH} characters: istiod-<revision> names a Service`,
+      )
       .refine(
         (revision) => revision !== "default",
         "'default' names the unrevisioned control plane; leave revision unset",
@@ -62,7 +103,11 @@ export const meshConfigSpec = z
     security: securitySpec.prefault({}),
     telemetry: telemetrySpec.prefault({}),
   })
-  .describe("The desired Istio service mesh.");
+  .superRefine(refineWith(SPEC_RULES))
+  .meta({
+    description: "The desired Istio service mesh.",
+    "x-kubernetes-validations": celValidations(SPEC_RULES),
+  });
 
 /** A spec as written by a user: optional fields may be missing. */
 export type MeshConfigSpecInput = z.input<typeof meshConfigSpec>;
