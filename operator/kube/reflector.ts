@@ -1,28 +1,32 @@
 /**
  * Keeps a local copy of one kind of object (label-selected) in step with the API server:
- * list, then watch from the list's resourceVersion, forever. It never dies silently:
- *   - the server ends watches (timeoutSeconds): watch again from the last version seen;
- *   - 410 Gone (the version was compacted away), as a watch event or as the watch
- *     request's own status: list again, and report what vanished meanwhile as deleted;
- *   - no byte for the inactivity timeout (a half-open connection): abort and watch again;
- *   - any other error (API server restart, network): back off with jitter and retry.
- * Every object change reaches onEvent; bookmarks only move the version forward.
+ * list, then watch from the list's resourceVersion, forever, with client-go's reflector's
+ * discipline (watch-session.ts has the rules for one watch, backoff.ts the delays):
+ *   - a watch the server ends normally (its timeoutSeconds, 5 to 10 minutes) is watched
+ *     again at once from the last version seen; bookmarks keep that version current, so
+ *     an idle cluster costs one watch request per kind every few minutes and no list;
+ *   - 410 Gone (the version was compacted away): list again, and report what vanished
+ *     meanwhile as deleted;
+ *   - any failure (an error status, a refused connection, a watch that ends within a
+ *     second with no event, a stream silent well past its timeout, a failed list): wait
+ *     with exponential backoff and jitter, then watch again from the last version (or
+ *     list, if there is none).
+ * A relist after 410 waits for the same backoff, so a server that refuses every watch
+ * costs a list and a watch per backoff step, not a tight loop. onRestart hears of every
+ * failure and expiry (never of a normal end), onRelist of every list after the first.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { Backoff, type BackoffPolicy } from "./backoff.ts";
 import type { Discovery } from "./discovery.ts";
-import { ApiError, type RestClient } from "./rest-client.ts";
-
-export interface KubeObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    resourceVersion?: string;
-    [field: string]: unknown;
-  };
-  [field: string]: unknown;
-}
+import type { ListedObject as KubeObject } from "./object.ts";
+import { isGone } from "./errors.ts";
+import type { RestClient } from "./rest-client.ts";
+import {
+  MIN_WATCH_TIMEOUT_SECONDS,
+  watchOnce,
+  WatchFailure,
+  type WatchEvent,
+} from "./watch-session.ts";
 
 export type EventType = "ADDED" | "MODIFIED" | "DELETED";
 
@@ -31,19 +35,26 @@ export interface ReflectorOptions {
   readonly kind: string;
   readonly labelSelector?: string;
   readonly onEvent: (type: EventType, object: KubeObject) => void;
-  /** Why the watch was restarted: for logs and the watch-restarts metric. */
+  /** A failed or expired watch, with the reason and the wait: for logs and a metric. */
   readonly onRestart?: (reason: string) => void;
+  /** A list after the first one (410 Gone, or a failed list retried): for a metric. */
+  readonly onRelist?: (reason: string) => void;
+  /**
+   * Give a watch up as dead after this long without an event. Default: its server-side
+   * timeout plus a minute, which a healthy watch never reaches (the server ends it first,
+   * and sends bookmarks about every minute meanwhile).
+   */
   readonly inactivityTimeoutMs?: number;
-  /** How long the server keeps one watch open before ending it. */
-  readonly watchTimeoutSeconds?: number;
+  /** Each watch asks the server to end it after [min, 2 × min] seconds; default 300. */
+  readonly minWatchTimeoutSeconds?: number;
+  /** Cap of the retry backoff (default 30 s, client-go's). */
   readonly maxBackoffMs?: number;
+  /** The rest of the backoff policy; client-go's by default. */
+  readonly backoff?: Partial<BackoffPolicy>;
+  /** Timeout of each list request; the REST client's default if unset. */
+  readonly listTimeoutMs?: number;
   /** What to keep of each object (the cache holds the result, and onEvent receives it). */
   readonly keep?: (object: KubeObject) => KubeObject;
-}
-
-interface WatchEvent {
-  type: EventType | "BOOKMARK" | "ERROR";
-  object: KubeObject & { code?: number; message?: string };
 }
 
 export function objectKey(object: KubeObject): string {
@@ -52,13 +63,18 @@ export function objectKey(object: KubeObject): string {
     : object.metadata.name;
 }
 
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 export class Reflector {
   readonly cache = new Map<string, KubeObject>();
   private resourceVersion = "";
   private synced = false;
-  private stopped = false;
-  private current: AbortController | undefined;
+  private listed = false;
+  private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
+  private readonly backoff: Backoff;
   private readonly client: RestClient;
   private readonly discovery: Discovery;
   private readonly options: ReflectorOptions;
@@ -67,15 +83,19 @@ export class Reflector {
     this.client = client;
     this.discovery = discovery;
     this.options = options;
+    this.backoff = new Backoff({
+      ...options.backoff,
+      ...(options.maxBackoffMs === undefined ? {} : { capMs: options.maxBackoffMs }),
+    });
   }
 
   get hasSynced(): boolean {
     return this.synced;
   }
 
-  /** A method, not the field: stop() flips it while the loop awaits. */
-  private isStopped(): boolean {
-    return this.stopped;
+  /** The version the next watch starts from ("" when the next step is a list). */
+  get lastResourceVersion(): string {
+    return this.resourceVersion;
   }
 
   start(): void {
@@ -83,9 +103,13 @@ export class Reflector {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.current?.abort();
+    this.stopping.abort();
     await this.loop;
+  }
+
+  /** A method, not a getter: stop() flips it while the loop awaits. */
+  private stopped(): boolean {
+    return this.stopping.signal.aborted;
   }
 
   private async path(): Promise<string> {
@@ -93,47 +117,59 @@ export class Reflector {
     return this.discovery.collectionPath(this.options.apiVersion, this.options.kind);
   }
 
-  private selector(): Record<string, string> {
-    return this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {};
-  }
-
   private async run(): Promise<void> {
-    let failures = 0;
-    while (!this.stopped) {
+    while (!this.stopped()) {
       try {
         if (!this.resourceVersion) await this.relist();
-        await this.watchOnce();
-        failures = 0;
+        const end = await this.watch();
+        if (end === "expired") await this.expire();
+        // "ended": the server's timeout, a healthy watch; watch again at once.
       } catch (error) {
-        if (this.isStopped()) return;
-        if (error instanceof ApiError && error.status === 410) {
-          // The server refused the watch itself: the version is gone, only a list helps.
-          this.options.onRestart?.("resource version expired (410 Gone): relisting");
-          this.resourceVersion = "";
-          continue;
-        }
-        failures += 1;
-        this.options.onRestart?.(`watch failed: ${(error as Error).message}`);
-        const cap = this.options.maxBackoffMs ?? 30_000;
-        const delay =
-          Math.min(cap, 100 * 2 ** Math.min(failures, 10)) * (0.8 + 0.4 * Math.random());
-        await sleep(delay);
+        if (this.stopped()) return;
+        if (isGone(error)) await this.expire();
+        else await this.retryLater(`watch failed: ${describe(error)}`);
       }
     }
   }
 
+  /** The version is gone: the next step is a list, after the backoff like any retry. */
+  private async expire(): Promise<void> {
+    this.resourceVersion = "";
+    await this.retryLater("resource version expired (410 Gone): relisting");
+  }
+
+  private async retryLater(reason: string): Promise<void> {
+    const delayMs = Math.round(this.backoff.failed());
+    this.options.onRestart?.(`${reason}; retrying in ${delayMs} ms`);
+    await sleep(delayMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+  }
+
   /** Lists everything, replaces the cache, and reports the differences as events. */
   private async relist(): Promise<void> {
+    const path = await this.path();
+    if (this.listed) this.options.onRelist?.(this.synced ? "relist" : "retrying the first list");
+    this.listed = true;
     const list = await this.client.send<{
       metadata: { resourceVersion: string };
       items: KubeObject[];
     }>({
       method: "GET",
-      path: await this.path(),
-      query: this.selector(),
+      path,
+      ...(this.options.labelSelector
+        ? { query: { labelSelector: this.options.labelSelector } }
+        : {}),
+      ...(this.options.listTimeoutMs ? { timeoutMs: this.options.listTimeoutMs } : {}),
     });
+    if (this.stopped()) return;
+    this.replaceCache(list.items);
+    this.resourceVersion = list.metadata.resourceVersion;
+    this.synced = true;
+  }
+
+  /** The listed items become the cache; the differences are reported as events. */
+  private replaceCache(items: readonly KubeObject[]): void {
     const seen = new Set<string>();
-    for (const listed of list.items) {
+    for (const listed of items) {
       const item = this.options.keep ? this.options.keep(listed) : listed;
       const key = objectKey(item);
       seen.add(key);
@@ -147,58 +183,39 @@ export class Reflector {
       this.cache.delete(key);
       this.options.onEvent("DELETED", gone);
     }
-    this.resourceVersion = list.metadata.resourceVersion;
-    this.synced = true;
   }
 
-  private async watchOnce(): Promise<void> {
-    const controller = new AbortController();
-    this.current = controller;
-    const inactivity = this.options.inactivityTimeoutMs ?? 60_000;
-    let timer = setTimeout(() => {
-      this.options.onRestart?.(`no data for ${inactivity} ms`);
-      controller.abort();
-    }, inactivity);
-    const onLine = (line: string) => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        this.options.onRestart?.(`no data for ${inactivity} ms`);
-        controller.abort();
-      }, inactivity);
-      this.handle(JSON.parse(line) as WatchEvent, controller);
-    };
-    const query = {
-      ...this.selector(),
-      watch: "1",
+  private async watch() {
+    return watchOnce(this.client, {
+      path: await this.path(),
       resourceVersion: this.resourceVersion,
-      allowWatchBookmarks: "true",
-      timeoutSeconds: String(this.options.watchTimeoutSeconds ?? 300),
-    };
-    try {
-      await this.client.stream(await this.path(), query, onLine, controller.signal);
-    } finally {
-      clearTimeout(timer);
-    }
+      ...(this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {}),
+      minTimeoutSeconds: this.options.minWatchTimeoutSeconds ?? MIN_WATCH_TIMEOUT_SECONDS,
+      ...(this.options.inactivityTimeoutMs
+        ? { stallAfterMs: this.options.inactivityTimeoutMs }
+        : {}),
+      signal: this.stopping.signal,
+      onEvent: (event) => {
+        this.handle(event);
+      },
+    });
   }
 
-  private handle(event: WatchEvent, controller: AbortController): void {
-    if (event.type === "ERROR") {
-      // 410 Gone: our version is older than etcd keeps; only a fresh list can continue.
-      if (event.object.code === 410) {
-        this.options.onRestart?.("resource version expired (410 Gone): relisting");
-        this.resourceVersion = "";
-        controller.abort();
-        return;
-      }
-      throw new Error(`watch error ${event.object.code ?? ""}: ${event.object.message ?? ""}`);
+  private handle(event: WatchEvent): void {
+    const version = event.object.metadata?.resourceVersion;
+    if (!version) throw new WatchFailure(`a ${event.type} event without a resourceVersion`);
+    // A bookmark carries only a version: the watch has seen everything up to it.
+    if (event.type === "BOOKMARK") {
+      this.resourceVersion = version;
+      return;
     }
-    const version = event.object.metadata.resourceVersion;
-    if (version) this.resourceVersion = version;
-    if (event.type === "BOOKMARK") return;
-    const object = this.options.keep ? this.options.keep(event.object) : event.object;
+    if (event.type !== "ADDED" && event.type !== "MODIFIED" && event.type !== "DELETED") return;
+    const received = event.object as KubeObject;
+    const object = this.options.keep ? this.options.keep(received) : received;
     const key = objectKey(object);
     if (event.type === "DELETED") this.cache.delete(key);
     else this.cache.set(key, object);
+    this.resourceVersion = version;
     this.options.onEvent(event.type, object);
   }
 }

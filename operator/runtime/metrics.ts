@@ -23,6 +23,9 @@ export class OperatorMetrics {
   private readonly queueDepth: Gauge;
   private readonly writes: Counter<"verb" | "kind">;
   private readonly watchRestarts: Counter<"kind">;
+  private readonly relists: Counter<"kind">;
+  private readonly requests: Counter<"verb">;
+  private requestsSource: (() => ReadonlyMap<string, number>) | undefined;
   private readonly lastSuccess: Gauge;
   private queueDepthSource: (() => number) | undefined;
 
@@ -65,6 +68,25 @@ export class OperatorMetrics {
       labelNames: ["kind"],
       registers,
     });
+    this.relists = new Counter({
+      name: "meshkeeper_watch_relists_total",
+      help: "Lists sent after a kind's first (410 Gone, or a failed list retried), by kind.",
+      labelNames: ["kind"],
+      registers,
+    });
+    const readRequests = () => this.requestsSource?.();
+    this.requests = new Counter({
+      name: "meshkeeper_api_requests_total",
+      help: "Requests sent to the API server, by verb (WATCH: watch requests).",
+      labelNames: ["verb"],
+      registers,
+      collect() {
+        const counts = readRequests();
+        if (!counts) return;
+        this.reset();
+        for (const [verb, count] of counts) this.labels(verb).inc(count);
+      },
+    });
     this.lastSuccess = new Gauge({
       name: "meshkeeper_last_successful_reconcile_timestamp_seconds",
       help: "Unix time of the last successful reconcile; 0 if none yet.",
@@ -84,6 +106,15 @@ export class OperatorMetrics {
 
   countWatchRestart(kind: string): void {
     this.watchRestarts.labels(kind).inc();
+  }
+
+  countRelist(kind: string): void {
+    this.relists.labels(kind).inc();
+  }
+
+  /** Reads the REST client's request counts at scrape time (they live in the client). */
+  trackRequests(read: () => ReadonlyMap<string, number>): void {
+    this.requestsSource = read;
   }
 
   setQueueDepth(depth: number): void {

@@ -8,6 +8,14 @@ describe("operator metrics", () => {
     metrics.observeReconcile("error", 1.5);
     metrics.countWrite("apply", "Deployment");
     metrics.countWatchRestart("MeshConfig");
+    metrics.countRelist("Deployment");
+    metrics.trackRequests(
+      () =>
+        new Map([
+          ["GET", 7],
+          ["WATCH", 3],
+        ]),
+    );
     metrics.setQueueDepth(3);
 
     const text = await metrics.text();
@@ -19,6 +27,9 @@ describe("operator metrics", () => {
     expect(text).toContain("meshkeeper_workqueue_depth 3");
     expect(text).toContain('meshkeeper_api_writes_total{verb="apply",kind="Deployment"} 1');
     expect(text).toContain('meshkeeper_watch_restarts_total{kind="MeshConfig"} 1');
+    expect(text).toContain('meshkeeper_watch_relists_total{kind="Deployment"} 1');
+    expect(text).toContain('meshkeeper_api_requests_total{verb="GET"} 7');
+    expect(text).toContain('meshkeeper_api_requests_total{verb="WATCH"} 3');
     const last = /^meshkeeper_last_successful_reconcile_timestamp_seconds (\S+)$/m.exec(text);
     expect(Number(last?.[1])).toBeCloseTo(Date.now() / 1000, -1);
     expect(text).toContain("meshkeeper_process_cpu_seconds_total");
