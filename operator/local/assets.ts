@@ -24,11 +24,11 @@ export function cachedBinaryPath(spec: BinarySpec, env: Env = process.env): stri
   return join(cacheRoot(env), "bin", spec.name, spec.version, spec.name);
 }
 
-export function testAssetVariable(spec: BinarySpec): string {
+export function testAssetVariable(spec: Pick<BinarySpec, "name">): string {
   return `TEST_ASSET_${spec.name.toUpperCase().replaceAll("-", "_")}`;
 }
 
-function isExecutableFile(path: string): boolean {
+export function isExecutableFile(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return statSync(path).isFile();

@@ -3,6 +3,8 @@
  * per-user cache, keyed by a hash of the module's sources, so tests pay for `go build`
  * once and then run a binary in milliseconds. Modules come from the Go module proxy the
  * first time and from the module cache after that: a warm machine builds offline.
+ * TEST_ASSET_<NAME> (TEST_ASSET_ARGOCD_HEALTH, say) points at a prebuilt one instead, as
+ * for the control-plane binaries; `npm run build:binaries` builds them all up front.
  */
 import { createHash } from "node:crypto";
 import {
@@ -16,7 +18,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cacheRoot, type Env } from "./assets.ts";
+import { cacheRoot, isExecutableFile, testAssetVariable, type Env } from "./assets.ts";
 import { cleanupOnExit } from "./cleanup-on-exit.ts";
 import { runCommand, tail } from "./command.ts";
 import { LocalClusterError } from "./errors.ts";
@@ -24,6 +26,10 @@ import { LocalClusterError } from "./errors.ts";
 const TOOLS_DIR = fileURLToPath(new URL("../../tools/", import.meta.url));
 
 const GO_MISSING_HINT = "install Go 1.26 or newer (it builds the test helpers in tools/)";
+
+/** The test helpers under tools/, each its own Go module named like its binary. */
+export const GO_TOOLS = ["argocd-health", "injection-check", "kstatus-check", "pki-check"] as const;
+export type GoToolName = (typeof GO_TOOLS)[number];
 
 /** The files that decide what the binary is: go.mod, go.sum and the Go sources. */
 function sourceFiles(moduleDir: string): string[] {
@@ -43,7 +49,7 @@ export function sourceHash(moduleDir: string): string {
   return hash.digest("hex").slice(0, 16);
 }
 
-export function goToolPath(name: string, env: Env = process.env): string {
+export function goToolPath(name: GoToolName, env: Env = process.env): string {
   const moduleDir = join(TOOLS_DIR, name);
   return join(cacheRoot(env), "tools", name, sourceHash(moduleDir), name);
 }
@@ -53,7 +59,19 @@ export function goToolPath(name: string, env: Env = process.env): string {
  * build of these exact sources. Safe to call from several test files at once: each builds
  * into its own folder and the last rename wins with an identical file.
  */
-export async function ensureGoTool(name: string, env: Env = process.env): Promise<string> {
+export async function ensureGoTool(name: GoToolName, env: Env = process.env): Promise<string> {
+  const variable = testAssetVariable({ name });
+  const explicit = env[variable];
+  if (explicit) {
+    // An explicit setting that points nowhere is a mistake to report, not a reason to build.
+    if (!isExecutableFile(explicit)) {
+      throw new LocalClusterError(
+        `${variable}=${explicit} is not an executable file`,
+        `fix or unset ${variable}; unset, tools/${name} is built into the cache`,
+      );
+    }
+    return explicit;
+  }
   const target = goToolPath(name, env);
   if (existsSync(target)) return target;
   const moduleDir = join(TOOLS_DIR, name);

@@ -1,8 +1,8 @@
 /**
  * What GitOps tools make of the status the operator really writes. The real operator runs
  * against the shared API server; at each point of a MeshConfig's life the LIVE object is
- * handed to Argo CD's health check (config/argocd/health-meshconfig.lua, in Debian's
- * lua5.1) and to kstatus (tools/kstatus-check, cli-utils' status.Compute):
+ * handed to Argo CD's health check (config/argocd/health-meshconfig.lua, in Argo CD's Lua
+ * VM and sandbox: tools/argocd-health) and to kstatus (tools/kstatus-check, cli-utils' status.Compute):
  *
  *   fresh, not seen yet   Progressing  InProgress   (observedGeneration -1)
  *   converging            Progressing  InProgress   (Reconciling=True)
@@ -14,13 +14,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MeshConfigObject } from "../../operator/reconcile/mesh-config-object.ts";
 import { mesh } from "../fixtures/test-mesh.ts";
-import { argoHealth, kstatusChecker, type KStatus } from "../unit/argocd/health-harness.ts";
+import {
+  argoHealthChecker,
+  kstatusChecker,
+  type Health,
+  type KStatus,
+} from "../unit/argocd/health-harness.ts";
 import { adminConfig } from "./cluster-client.ts";
 import { installMeshConfigCrd } from "./meshconfig-client.ts";
 import { MESH_PATH, OperatorHarness, until } from "./operator-harness.ts";
 
 let harness: OperatorHarness;
 let kstatus: (object: unknown) => KStatus;
+let argoHealth: (object: unknown) => Health;
 
 interface Verdict {
   readonly argo: string;
@@ -54,7 +60,7 @@ async function live(): Promise<MeshConfigObject> {
 
 beforeAll(async () => {
   await installMeshConfigCrd();
-  kstatus = await kstatusChecker();
+  [kstatus, argoHealth] = await Promise.all([kstatusChecker(), argoHealthChecker()]);
   harness = new OperatorHarness(adminConfig());
   // A MeshConfig left behind may carry the operator's finalizer: only a running operator
   // removes it, so clean up with one before this file's operator (not yet started) begins.

@@ -8,7 +8,7 @@ import { adminConfig } from "./cluster-client.ts";
 import { installMeshConfigCrd } from "./meshconfig-client.ts";
 import { OperatorHarness } from "./operator-harness.ts";
 import { mesh } from "../fixtures/test-mesh.ts";
-import { argoHealth, kstatusChecker } from "../unit/argocd/health-harness.ts";
+import { argoHealthChecker, kstatusChecker } from "../unit/argocd/health-harness.ts";
 
 let harness: OperatorHarness;
 
@@ -44,8 +44,9 @@ describe("the progress deadline", () => {
     expect(harness.condition(mc, "Ready")?.status).toBe("False");
     expect(harness.condition(mc, "Stalled")?.message).toContain("istiod");
     // The status as written, read by the GitOps tools.
-    expect(argoHealth(mc).status).toBe("Degraded");
-    expect(argoHealth(mc).message).toMatch(/^ProgressDeadlineExceeded: /);
+    const health = (await argoHealthChecker())(mc);
+    expect(health.status).toBe("Degraded");
+    expect(health.message).toMatch(/^ProgressDeadlineExceeded: /);
     expect((await kstatusChecker())(mc).status).toBe("Failed");
   });
 });

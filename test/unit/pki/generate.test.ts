@@ -1,58 +1,66 @@
 import { createPrivateKey, X509Certificate as NodeCertificate } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { CLOCK_SKEW_MS, generateCa, renewIntermediate } from "../../../operator/pki/generate.ts";
 import { CACERTS_KEYS } from "../../../operator/pki/secret-layout.ts";
 import type { KeyAlgorithm } from "../../../operator/pki/keys.ts";
-import { openssl, writePems } from "../../fixtures/pki/openssl.ts";
+import {
+  pkiChecker,
+  writePems,
+  type CertificateFacts,
+  type PkiCheck,
+} from "../../fixtures/pki/pki-check.ts";
 import { DAY, issueWorkloadLeaf, keyMatches, testCa } from "../../fixtures/pki/test-ca.ts";
 import { scratchDir } from "../../scratch.ts";
 
-function text(dir: string, file: string): string {
-  const result = openssl(dir, "x509", "-in", file, "-noout", "-text");
-  expect(result.status, result.stderr).toBe(0);
-  return result.stdout;
+// Go's crypto/x509 (tools/pki-check), what istiod verifies with, judges the chains.
+let go: PkiCheck;
+beforeAll(async () => {
+  go = await pkiChecker();
+}, 300_000);
+
+function expectVerified(dir: string, cert: string, roots: string, intermediates?: string): void {
+  expect(go.verify(dir, cert, roots, intermediates)).toEqual({ ok: true, error: "" });
 }
 
-function expectVerified(dir: string, ...args: string[]): void {
-  const result = openssl(dir, "verify", "-x509_strict", ...args);
-  expect(result.stderr).toBe("");
-  expect(result.status).toBe(0);
-  expect(result.stdout).toMatch(/: OK\n$/);
+function expectCaExtensions(facts: CertificateFacts, pathLength: number): void {
+  expect(facts.basicConstraints).toEqual({
+    present: true,
+    critical: true,
+    ca: true,
+    pathLen: pathLength,
+  });
+  expect(facts.keyUsage).toEqual({
+    critical: true,
+    usages: ["digitalSignature", "keyCertSign", "cRLSign"],
+  });
+  expect(facts.subjectKeyId).toMatch(/^[0-9a-f]{40}$/);
+  expect(facts.authorityKeyId).toMatch(/^[0-9a-f]{40}$/);
 }
 
-function expectCaExtensions(output: string, pathLength: number): void {
-  expect(output).toMatch(
-    new RegExp(`Basic Constraints: critical\\s+CA:TRUE, pathlen:${pathLength}`),
-  );
-  expect(output).toMatch(/Key Usage: critical\s+Digital Signature, Certificate Sign, CRL Sign/);
-  expect(output).toContain("X509v3 Subject Key Identifier");
-  expect(output).toContain("X509v3 Authority Key Identifier");
-}
-
-describe.each<[KeyAlgorithm, RegExp]>([
-  ["ECDSA-P256", /ecdsa-with-SHA256/],
-  ["RSA-2048", /sha256WithRSAEncryption/],
+describe.each<[KeyAlgorithm, string]>([
+  ["ECDSA-P256", "ECDSA-SHA256"],
+  ["RSA-2048", "SHA256-RSA"],
 ])("generateCa with %s", (keyAlgorithm, signature) => {
-  it("writes a chain openssl verifies, with CA extensions on both certificates", async () => {
+  it("writes a chain Go's x509 verifies, with CA extensions on both certificates", async () => {
     const bundle = await testCa({ keyAlgorithm, organization: "example, Inc." });
     const dir = scratchDir("pki-generate");
     writePems(dir, bundle.cacerts);
 
-    expectVerified(dir, "-CAfile", "root-cert.pem", "ca-cert.pem");
-    expectVerified(dir, "-CAfile", "root-cert.pem", "-untrusted", "cert-chain.pem", "ca-cert.pem");
+    expectVerified(dir, "ca-cert.pem", "root-cert.pem");
+    expectVerified(dir, "ca-cert.pem", "root-cert.pem", "cert-chain.pem");
 
-    const root = text(dir, "root-cert.pem");
+    const root = go.inspect(dir, "root-cert.pem");
     expectCaExtensions(root, 1);
-    expect(root).toMatch(/Subject: O = "example, Inc.", CN = Meshkeeper Root CA/);
-    expect(root).toMatch(signature);
-    const intermediate = text(dir, "ca-cert.pem");
+    expect(root.subjectOrganization).toEqual(["example, Inc."]);
+    expect(root.subjectCommonName).toBe("Meshkeeper Root CA");
+    expect(root.signatureAlgorithm).toBe(signature);
+    const intermediate = go.inspect(dir, "ca-cert.pem");
     expectCaExtensions(intermediate, 0);
-    expect(intermediate).toMatch(/Issuer: O = "example, Inc.", CN = Meshkeeper Root CA/);
-    expect(intermediate).toMatch(/Subject: O = "example, Inc.", CN = Meshkeeper Intermediate CA/);
+    expect(intermediate.issuer).toBe(root.subject);
+    expect(intermediate.subject).toBe("CN=Meshkeeper Intermediate CA,O=example\\, Inc.");
 
     // The intermediate's authority key id is the root's subject key id.
-    const rootKeyId = /Subject Key Identifier:\s+(\S+)/.exec(root)?.[1];
-    expect(intermediate).toMatch(new RegExp(`Authority Key Identifier:\\s+${rootKeyId}`));
+    expect(intermediate.authorityKeyId).toBe(root.subjectKeyId);
   });
 
   it("signs a workload leaf that verifies against the root through the intermediate", async () => {
@@ -61,11 +69,13 @@ describe.each<[KeyAlgorithm, RegExp]>([
     const dir = scratchDir("pki-leaf");
     writePems(dir, { ...bundle.cacerts, "leaf.pem": leaf.certPem });
 
-    expectVerified(dir, "-CAfile", "root-cert.pem", "-untrusted", "ca-cert.pem", "leaf.pem");
-    expectVerified(dir, "-CAfile", "root-cert.pem", "-untrusted", "cert-chain.pem", "leaf.pem");
-    expect(text(dir, "leaf.pem")).toContain("URI:spiffe://cluster.local/ns/default/sa/default");
+    expectVerified(dir, "leaf.pem", "root-cert.pem", "ca-cert.pem");
+    expectVerified(dir, "leaf.pem", "root-cert.pem", "cert-chain.pem");
+    expect(go.inspect(dir, "leaf.pem").uris).toEqual([
+      "spiffe://cluster.local/ns/default/sa/default",
+    ]);
     // Without the intermediate the leaf does not verify: the root did not sign it directly.
-    expect(openssl(dir, "verify", "-CAfile", "root-cert.pem", "leaf.pem").status).not.toBe(0);
+    expect(go.verify(dir, "leaf.pem", "root-cert.pem").error).toMatch(/unknown authority/);
   });
 });
 
@@ -85,8 +95,13 @@ describe("generateCa", () => {
     );
 
     const dir = scratchDir("pki-key");
-    writePems(dir, { "ca-key.pem": bundle.cacerts["ca-key.pem"] });
-    expect(openssl(dir, "pkey", "-in", "ca-key.pem", "-noout").status).toBe(0);
+    writePems(dir, bundle.cacerts);
+    expect(go.key(dir, "ca-key.pem", "ca-cert.pem")).toEqual({
+      format: "PKCS#8",
+      algorithm: "ECDSA",
+      bits: 256,
+      matchesCertificate: true,
+    });
   });
 
   it("uses validities from the options, never lets the intermediate outlive the root", async () => {
@@ -124,7 +139,7 @@ describe("generateCa", () => {
     await expect(testCa({ intermediateValidityMs: -1 })).rejects.toThrow(/intermediateValidityMs/);
   });
 
-  it("makes an RSA-4096 CA that openssl verifies", { timeout: 60_000 }, async () => {
+  it("makes an RSA-4096 CA that Go's x509 verifies", { timeout: 60_000 }, async () => {
     const bundle = await generateCa({
       organization: "cluster.local",
       rootValidityMs: 3650 * DAY,
@@ -134,14 +149,17 @@ describe("generateCa", () => {
     });
     const dir = scratchDir("pki-rsa4096");
     writePems(dir, bundle.cacerts);
-    expectVerified(dir, "-CAfile", "root-cert.pem", "ca-cert.pem");
-    expect(text(dir, "ca-cert.pem")).toContain("Public-Key: (4096 bit)");
+    expectVerified(dir, "ca-cert.pem", "root-cert.pem");
+    expect(go.inspect(dir, "ca-cert.pem")).toMatchObject({
+      publicKeyAlgorithm: "RSA",
+      publicKeyBits: 4096,
+    });
   });
 });
 
 describe("renewIntermediate", () => {
   it("issues a new intermediate under the same root, which verifies and signs leaves", async () => {
-    // Made a day ago, renewed now (so openssl, on today's clock, accepts both).
+    // Made a day ago, renewed now (so Go, on today's clock, accepts both).
     const first = await testCa({ now: new Date(Date.now() - DAY) });
     const root = { certPem: first.cacerts["root-cert.pem"], keyPem: first.rootKey };
     const renewed = await renewIntermediate(root, {
@@ -163,9 +181,9 @@ describe("renewIntermediate", () => {
     const leaf = await issueWorkloadLeaf(renewed.cacerts);
     const dir = scratchDir("pki-renew");
     writePems(dir, { ...renewed.cacerts, "leaf.pem": leaf.certPem });
-    expectVerified(dir, "-CAfile", "root-cert.pem", "ca-cert.pem");
-    expectVerified(dir, "-CAfile", "root-cert.pem", "-untrusted", "cert-chain.pem", "leaf.pem");
-    expectCaExtensions(text(dir, "ca-cert.pem"), 0);
+    expectVerified(dir, "ca-cert.pem", "root-cert.pem");
+    expectVerified(dir, "leaf.pem", "root-cert.pem", "cert-chain.pem");
+    expectCaExtensions(go.inspect(dir, "ca-cert.pem"), 0);
   });
 
   it("signs with an RSA root when the intermediate is ECDSA", async () => {
@@ -181,8 +199,11 @@ describe("renewIntermediate", () => {
     );
     const dir = scratchDir("pki-renew-rsa");
     writePems(dir, renewed.cacerts);
-    expectVerified(dir, "-CAfile", "root-cert.pem", "ca-cert.pem");
-    expect(text(dir, "ca-cert.pem")).toMatch(/sha256WithRSAEncryption[\s\S]*id-ecPublicKey/);
+    expectVerified(dir, "ca-cert.pem", "root-cert.pem");
+    expect(go.inspect(dir, "ca-cert.pem")).toMatchObject({
+      signatureAlgorithm: "SHA256-RSA",
+      publicKeyAlgorithm: "ECDSA",
+    });
   });
 
   it("refuses a root key that is not the root certificate's, and an expired root", async () => {
