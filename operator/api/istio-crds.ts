@@ -1,187 +1,86 @@
 /**
- * Generates Istio's CustomResourceDefinitions from @kubernetes-models/istio. That package
- * ships each Istio kind's schema as a typed declaration (with the field descriptions) and
- * a compiled validator, but no JSON schema, so the declarations are read with the
- * TypeScript compiler and turned into structural schemas (type-to-schema.ts). Names, short
- * names and storage versions are Istio's facts, listed here.
+ * Generates Istio's CustomResourceDefinitions (crds/) from Istio's own CRD file in the
+ * istio.io/api module of each supported minor, fetched from the Go module proxy when
+ * `npm run generate` runs (upstream-crds.ts); nothing of Istio's is kept in the repository
+ * by hand. Which kinds exist, which versions each serves and which it stores is the version
+ * table's data (istio-crd-sets.ts); each version's schema, names and printer columns are
+ * taken from the newest minor that serves that version, so a field a newer minor added
+ * (1.31's `http.redirect.prefixRewrite`, say) is never pruned by the API server.
+ *
+ * Why not @kubernetes-models/istio's type declarations, the earlier source: its newest
+ * release (3.0.1) matches Istio 1.29 and lacks TrafficExtension and every field 1.30 and
+ * 1.31 added, and declarations cannot carry Istio's CEL rules, formats or bounds.
  */
-import { readdirSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import ts from "typescript";
-import { lintStructural } from "./structural-lint.ts";
-import { TypeToSchema } from "./type-to-schema.ts";
+import { ISTIO_MINORS } from "../render/istio-versions.ts";
+import { generatedCrdFacts, type IstioCrdFacts } from "./istio-crd-sets.ts";
+import { upstreamCrds, type CrdDocument } from "./upstream-crds.ts";
 
 type Schema = Record<string, unknown>;
+type UpstreamVersion = CrdDocument["spec"]["versions"][number];
 
-interface KindFacts {
-  readonly plural: string;
-  readonly shortNames: readonly string[];
-}
-
-/** Istio's names for each kind; a kind missing here is a generator error, not a guess. */
-const KINDS: Readonly<Record<string, KindFacts>> = {
-  DestinationRule: { plural: "destinationrules", shortNames: ["dr"] },
-  EnvoyFilter: { plural: "envoyfilters", shortNames: [] },
-  Gateway: { plural: "gateways", shortNames: ["gw"] },
-  ProxyConfig: { plural: "proxyconfigs", shortNames: [] },
-  ServiceEntry: { plural: "serviceentries", shortNames: ["se"] },
-  Sidecar: { plural: "sidecars", shortNames: [] },
-  VirtualService: { plural: "virtualservices", shortNames: ["vs"] },
-  WorkloadEntry: { plural: "workloadentries", shortNames: ["we"] },
-  WorkloadGroup: { plural: "workloadgroups", shortNames: ["wg"] },
-  AuthorizationPolicy: { plural: "authorizationpolicies", shortNames: ["ap"] },
-  PeerAuthentication: { plural: "peerauthentications", shortNames: ["pa"] },
-  RequestAuthentication: { plural: "requestauthentications", shortNames: ["ra"] },
-  Telemetry: { plural: "telemetries", shortNames: ["telemetry"] },
-  WasmPlugin: { plural: "wasmplugins", shortNames: [] },
-};
-
-/** API groups of the mesh's configuration (install.istio.io, the IstioOperator, is not one). */
-const GROUPS = [
-  "networking.istio.io",
-  "security.istio.io",
-  "telemetry.istio.io",
-  "extensions.istio.io",
-];
-
-function packageRoot(): string {
-  const require = createRequire(import.meta.url);
-  return dirname(require.resolve("@kubernetes-models/istio/package.json"));
-}
-
-interface Declaration {
-  readonly group: string;
-  readonly version: string;
-  readonly kind: string;
-  readonly file: string;
-}
-
-function declarations(root: string): Declaration[] {
-  return GROUPS.flatMap((group) =>
-    readdirSync(join(root, group), { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .flatMap((entry) =>
-        readdirSync(join(root, group, entry.name))
-          .filter((file) => file.endsWith(".d.ts") && file !== "index.d.ts")
-          .map((file) => ({
-            group,
-            version: entry.name,
-            kind: file.replace(/\.d\.ts$/, ""),
-            file: join(root, group, entry.name, file),
-          })),
-      ),
+/** Each minor's CRD file, read once per generation. */
+function upstreamByMinor(): Map<string, readonly CrdDocument[]> {
+  return new Map(
+    ISTIO_MINORS.map((m) => [m.minor, upstreamCrds("istio.io/api", m.crds.apiModuleVersion)]),
   );
 }
 
-function specSchema(program: ts.Program, declaration: Declaration): Schema {
-  const checker = program.getTypeChecker();
-  const source = program.getSourceFile(declaration.file);
-  const model = source?.statements.find(
-    (s): s is ts.InterfaceDeclaration =>
-      ts.isInterfaceDeclaration(s) && s.name.text === `I${declaration.kind}`,
+function upstreamCrdOf(
+  crds: readonly CrdDocument[] | undefined,
+  facts: IstioCrdFacts,
+): CrdDocument | undefined {
+  return crds?.find((c) => c.spec.names.kind === facts.kind && c.spec.group === facts.group);
+}
+
+/** The newest minor that serves this version of the kind, and its CRD. */
+function sourceOf(
+  facts: IstioCrdFacts,
+  version: string,
+  upstream: ReadonlyMap<string, readonly CrdDocument[]>,
+): { crd: CrdDocument; version: UpstreamVersion } {
+  const minor = ISTIO_MINORS.findLast((m) =>
+    m.crds.crds.some((f) => f.kind === facts.kind && f.versions.includes(version)),
   );
-  if (!model) throw new Error(`${declaration.file}: no interface I${declaration.kind}`);
-  const spec = checker.getPropertyOfType(checker.getTypeAtLocation(model.name), "spec");
-  if (!spec) throw new Error(`${declaration.file}: I${declaration.kind} has no spec`);
-  const converter = new TypeToSchema(checker, model);
-  const schema = converter.schemaOf(
-    checker.getNonNullableType(checker.getTypeOfSymbolAtLocation(spec, model)),
-  );
-  const description = ts.displayPartsToString(spec.getDocumentationComment(checker)).trim();
-  return description ? { description, ...schema } : schema;
+  const crd = upstreamCrdOf(upstream.get(minor?.minor ?? ""), facts);
+  const entry = crd?.spec.versions.find((v) => v.name === version);
+  if (!minor || !crd || !entry)
+    throw new Error(
+      `istio.io/api@${minor?.crds.apiModuleVersion ?? "?"} has no ${facts.kind}.${facts.group} ${version}, which the version table lists`,
+    );
+  return { crd, version: entry };
 }
 
-/** Storage: v1 where it exists (Istio stores v1 since 1.27/1.28), else the only version. */
-function storageVersion(versions: readonly string[]): string {
-  return versions.includes("v1") ? "v1" : (versions[0] ?? "");
-}
-
-function versionOrder(a: string, b: string): number {
-  const rank = (v: string) => (v === "v1" ? 0 : v.startsWith("v1beta") ? 1 : 2);
-  return rank(a) - rank(b) || a.localeCompare(b);
-}
-
-function crdFor(
-  kind: string,
-  group: string,
-  versions: { version: string; spec: Schema }[],
-): Schema {
-  const facts = KINDS[kind];
-  if (!facts) throw new Error(`no Istio facts for kind ${kind}; add it to KINDS`);
-  const sorted = [...versions].sort((a, b) => versionOrder(a.version, b.version));
-  const storage = storageVersion(sorted.map((v) => v.version));
+function crdFor(facts: IstioCrdFacts, upstream: ReadonlyMap<string, readonly CrdDocument[]>) {
+  const sources = facts.versions.map((version) => sourceOf(facts, version, upstream));
+  // Names and scope follow the newest minor that has the kind at all.
+  const minor = ISTIO_MINORS.findLast((m) => m.crds.crds.some((f) => f.kind === facts.kind));
+  const newest = upstreamCrdOf(upstream.get(minor?.minor ?? ""), facts);
+  if (!newest) throw new Error(`no supported minor ships ${facts.kind}.${facts.group}`);
   return {
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
-    metadata: { name: `${facts.plural}.${group}`, labels: { app: "istio-pilot" } },
+    metadata: { name: newest.metadata.name, labels: { app: "istio-pilot" } },
     spec: {
-      group,
-      scope: "Namespaced",
-      names: {
-        kind,
-        listKind: `${kind}List`,
-        plural: facts.plural,
-        singular: kind.toLowerCase(),
-        ...(facts.shortNames.length > 0 ? { shortNames: [...facts.shortNames] } : {}),
-        categories: ["istio-io", group.replaceAll(".", "-")],
-      },
-      versions: sorted.map(({ version, spec }) => ({
-        name: version,
+      group: facts.group,
+      names: newest.spec.names,
+      scope: (newest.spec as { scope?: string }).scope ?? "Namespaced",
+      versions: sources.map(({ version }) => ({
+        ...version,
         served: true,
-        storage: version === storage,
-        subresources: { status: {} },
-        additionalPrinterColumns: [
-          { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
-        ],
-        schema: {
-          openAPIV3Schema: {
-            type: "object",
-            properties: {
-              // istiod writes status in its own shape; the API server keeps whatever it writes.
-              spec,
-              status: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
-            },
-          },
-        },
+        storage: version.name === facts.storage,
       })),
     },
   };
 }
 
-/** Every Istio CRD, by file name (group_plural.yaml), in a stable order. */
+/** Every Istio CRD of any supported minor, by file name (group_plural.yaml), in a stable order. */
 export function istioCrds(): Map<string, Schema> {
-  const found = declarations(packageRoot());
-  const program = ts.createProgram(
-    found.map((d) => d.file),
-    {
-      strict: true,
-      noEmit: true,
-      skipLibCheck: true,
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    },
-  );
-  const byKind = new Map<
-    string,
-    { group: string; versions: { version: string; spec: Schema }[] }
-  >();
-  for (const declaration of found) {
-    const entry = byKind.get(declaration.kind) ?? { group: declaration.group, versions: [] };
-    entry.versions.push({ version: declaration.version, spec: specSchema(program, declaration) });
-    byKind.set(declaration.kind, entry);
-  }
+  const upstream = upstreamByMinor();
+  const facts = generatedCrdFacts(ISTIO_MINORS.map((m) => m.crds));
   const crds = new Map<string, Schema>();
-  for (const [kind, { group, versions }] of [...byKind].sort(([a], [b]) => a.localeCompare(b))) {
-    const crd = crdFor(kind, group, versions);
-    for (const version of versions) {
-      const problems = lintStructural(version.spec, `${kind}.${version.version}.spec`, false, {
-        bounds: false,
-      });
-      if (problems.length > 0)
-        throw new Error(`the generated ${kind} schema is not structural:\n${problems.join("\n")}`);
-    }
-    crds.set(`${group}_${KINDS[kind]?.plural ?? kind}.yaml`, crd);
+  for (const kindFacts of [...facts.values()].sort((a, b) => a.kind.localeCompare(b.kind))) {
+    const crd = crdFor(kindFacts, upstream);
+    crds.set(`${kindFacts.group}_${crd.spec.names.plural}.yaml`, crd);
   }
   return crds;
 }

@@ -1,8 +1,16 @@
 /**
  * The Istio versions Meshkeeper installs, as data. A version not listed here is refused
  * (Stalled/UnsupportedVersion), never guessed at. Each minor records the facts that change
- * what we render; sources are in docs/research/istio-install-facts.md.
+ * what we render; sources are in docs/research/istio-install-facts.md, and for the CRD sets
+ * the minor's istio.io/api module (operator/api/istio-crd-sets.ts, checked against it).
  */
+import {
+  ISTIO_1_29_CRDS,
+  ISTIO_1_30_CRDS,
+  ISTIO_1_31_CRDS,
+  type IstioCrdSet,
+} from "../api/istio-crd-sets.ts";
+
 export interface IstioMinor {
   readonly minor: string;
   /** Patch releases known to exist, oldest first. */
@@ -11,6 +19,8 @@ export interface IstioMinor {
   readonly readerReadsConfigMaps: boolean;
   /** istiod writes Gateway API ListenerSet status (1.30 on). */
   readonly writesListenerSetStatus: boolean;
+  /** The CRDs this minor ships: kinds, served versions, storage version. */
+  readonly crds: IstioCrdSet;
 }
 
 export const ISTIO_MINORS: readonly IstioMinor[] = [
@@ -19,18 +29,21 @@ export const ISTIO_MINORS: readonly IstioMinor[] = [
     patches: range(0, 9),
     readerReadsConfigMaps: false,
     writesListenerSetStatus: false,
+    crds: ISTIO_1_29_CRDS,
   },
   {
     minor: "1.30",
     patches: range(0, 5),
     readerReadsConfigMaps: true,
     writesListenerSetStatus: true,
+    crds: ISTIO_1_30_CRDS,
   },
   {
     minor: "1.31",
     patches: range(0, 1),
     readerReadsConfigMaps: true,
     writesListenerSetStatus: true,
+    crds: ISTIO_1_31_CRDS,
   },
 ];
 

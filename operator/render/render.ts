@@ -7,7 +7,7 @@
 import type { MeshConfigSpec } from "../api/mesh-config-spec.ts";
 import * as contexts from "./contexts.ts";
 import { resolve, type EffectiveConfig } from "./effective-config.ts";
-import { istioCrdObjects } from "./istio-crds.ts";
+import { istioCrdObjectsFor } from "./istio-crds.ts";
 import {
   loadComponent,
   renderTemplate,
@@ -93,8 +93,8 @@ function markedAsOurs(
 export function renderEffective(mesh: EffectiveConfig, owner?: Owner): RenderedObject[] {
   const rendered = [
     ...renderAll("namespaces", contexts.namespacesContext(mesh)),
-    // The base component: Istio's generated CRDs, then the istio-reader identity.
-    ...istioCrdObjects().map((object) => ({ component: "base" as const, object })),
+    // The base component: the CRDs of this Istio minor, then the istio-reader identity.
+    ...istioCrdObjectsFor(mesh.istio).map((object) => ({ component: "base" as const, object })),
     ...renderAll("base", contexts.baseContext(mesh)),
     ...renderAll("istiod", contexts.istiodContext(mesh)),
     ...renderAll("injector", contexts.injectorContext(mesh)),

@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import { CustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1";
 import { describe, expect, it } from "vitest";
 import { CRD_FILE, meshConfigCrd } from "../../../operator/api/crd.ts";
-import { istioCrds } from "../../../operator/api/istio-crds.ts";
 import { lintStructural } from "../../../operator/api/structural-lint.ts";
 import { generatedCrds } from "../../../operator/cli/crds.ts";
 
@@ -75,28 +74,5 @@ describe("MeshConfig CRD", () => {
     ]);
     expect(spec.properties.namespace["x-kubernetes-validations"][0].rule).toBe("self == oldSelf");
     expect(root.properties.status.properties.observedGeneration.default).toBe(-1);
-  });
-});
-
-describe("Istio CRDs", () => {
-  const istio = istioCrds();
-
-  it("cover every Istio kind the mesh configures, with v1 stored where it exists", () => {
-    expect([...istio.keys()]).toContain("networking.istio.io_virtualservices.yaml");
-    expect(istio.size).toBe(14);
-    for (const crd of istio.values() as Iterable<Schema>) {
-      const versions = crd.spec.versions as Schema[];
-      const stored = versions.filter((v) => v.storage).map((v) => v.name);
-      expect(stored).toHaveLength(1);
-      if (versions.some((v) => v.name === "v1")) expect(stored).toEqual(["v1"]);
-    }
-  });
-
-  it("are valid CustomResourceDefinitions by the kubernetes-models schema", () => {
-    for (const crd of istio.values()) {
-      expect(() => {
-        new CustomResourceDefinition(crd as never).validate();
-      }).not.toThrow();
-    }
   });
 });
