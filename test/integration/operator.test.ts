@@ -384,28 +384,6 @@ describe("the operator", () => {
     await harness.waitForCondition("Ready", "True");
   });
 
-  it("reports rendered objects that would clash as Stalled/InvalidSpec before any write", async () => {
-    const before = await members();
-    const edge = (name: string) => ({
-      ...INGRESS,
-      name,
-      namespace: `istio-${name}`,
-      service: { type: "NodePort", ports: [{ name: "http2", port: 80, nodePort: 31080 }] },
-    });
-    // Admission takes it (no CEL rule compares every gateway's ports); the operator must not.
-    await harness.applyAsUser(mesh({ gateways: [INGRESS, edge("edge-a"), edge("edge-b")] }));
-    const mc = await harness.waitForCondition("Stalled", "True", "InvalidSpec");
-    expect(harness.condition(mc, "Stalled")?.message).toContain(
-      "spec.gateways[2].service.ports[0].nodePort: node port 31080 is also taken by spec.gateways[1].service.ports[0]",
-    );
-    await sleep(500);
-    expect(versions(await members())).toEqual(versions(before));
-    const namespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: "istio-edge-a" } };
-    expect(await exists(namespace)).toBeUndefined();
-    await harness.applyAsUser(mesh({ gateways: [INGRESS] }));
-    await harness.waitForCondition("Ready", "True");
-  });
-
   it("stops changing anything while paused, says so, and catches up when resumed", async () => {
     const service = {
       apiVersion: "v1",
