@@ -20,6 +20,12 @@ export const sidecarInjectorSpec = z
       .describe(
         "Inject sidecars into pods of namespaces labelled istio-injection=enabled or istio.io/rev=<revision>.",
       ),
+    nativeSidecars: z
+      .enum(["auto", "enabled", "disabled"])
+      .default("auto")
+      .describe(
+        "Run the proxy as a Kubernetes native sidecar (an init container with restartPolicy Always): auto (Istio's default) when every node's kubelet is 1.33 or newer, enabled always, disabled never. A pod's sidecar.istio.io/nativeSidecar annotation still wins.",
+      ),
     proxy: z
       .object({
         resources: resourceRequirements(

@@ -5,8 +5,8 @@
  */
 import { stringify } from "yaml";
 import type { EffectiveConfig } from "./effective-config.ts";
-import { gatewayTemplate, sidecarTemplate } from "./injection-templates.ts";
-import { ISTIO_IMAGES } from "./istio-versions.ts";
+import { injectionTemplates } from "./injection-templates.ts";
+import { injectorValues } from "./injector-values.ts";
 import type { ResolvedGateway } from "./resolve-gateway.ts";
 
 type Expression = { key: string; operator: string; values?: string[] };
@@ -57,6 +57,9 @@ function injectionWebhooks(mesh: EffectiveConfig) {
   ];
 }
 
+/** istiod's ENABLE_NATIVE_SIDECARS for each spec.sidecarInjector.nativeSidecars. */
+const NATIVE_SIDECARS_ENV = { auto: "auto", enabled: "true", disabled: "false" } as const;
+
 function istiodLabels(mesh: EffectiveConfig) {
   return { app: "istiod", istio: "istiod", "istio.io/rev": mesh.revisionLabel };
 }
@@ -84,43 +87,7 @@ export function istiodContext(mesh: EffectiveConfig) {
     affinity: cp.affinity ?? null,
     istiodDisruptionBudget: replicasFloor > 1,
     caSecretName: mesh.spec.certificateAuthority.secret?.name ?? "cacerts",
-  };
-}
-
-/** What istiod reads from the injector ConfigMap's `values` key. */
-function injectorValues(mesh: EffectiveConfig) {
-  const proxy = mesh.spec.sidecarInjector.proxy;
-  return {
-    global: {
-      hub: mesh.spec.hub,
-      tag: mesh.version,
-      istioNamespace: mesh.namespace,
-      imagePullPolicy: "",
-      imagePullSecrets: [],
-      pilotCertProvider: "istiod",
-      meshID: "",
-      network: "",
-      multiCluster: { clusterName: "Kubernetes" },
-      sds: { token: { aud: "istio-ca" } },
-      logging: { level: "default:info" },
-      proxy: {
-        image: ISTIO_IMAGES.proxy,
-        clusterDomain: "cluster.local",
-        statusPort: 15020,
-        logLevel: proxy.logLevel,
-        componentLogLevel: "misc:error",
-        holdApplicationUntilProxyStarts: proxy.holdApplicationUntilProxyStarts,
-      },
-      proxy_init: { image: ISTIO_IMAGES.proxy },
-    },
-    pilot: { cni: { enabled: false } },
-    revision: mesh.revision,
-    sidecarInjectorWebhook: {
-      rewriteAppHTTPProbe: true,
-      injectedAnnotations: {},
-      defaultTemplates: [],
-      templates: {},
-    },
+    nativeSidecarsEnv: NATIVE_SIDECARS_ENV[mesh.spec.sidecarInjector.nativeSidecars],
   };
 }
 
@@ -136,7 +103,7 @@ export function injectorContext(mesh: EffectiveConfig) {
     neverInjectSelector: [],
     injectedAnnotations: {},
     defaultTemplates: ["sidecar"],
-    templates: { sidecar: sidecarTemplate(mesh), gateway: gatewayTemplate(mesh) },
+    templates: injectionTemplates(mesh),
   };
   return {
     mesh,

@@ -93,7 +93,10 @@ function iptablesArgs(d: ProxyDefaults): string[] {
     ...annotated("-x", `${TRAFFIC}excludeOutboundIPRanges`, ""),
     ...annotated("-b", `${TRAFFIC}includeInboundPorts`, "*"),
     // Envoy's metrics (15090) and health (15021) ports, and the agent's status port.
-    ...pair("-d", `{{ if $excludeInbound }}${text('printf "15090,15021,%s" $excludeInbound')}{{ else }}"15090,15021"{{ end }}`),
+    ...pair(
+      "-d",
+      `{{ if $excludeInbound }}${text('printf "15090,15021,%s" $excludeInbound')}{{ else }}"15090,15021"{{ end }}`,
+    ),
     // Set on the pod (even empty): passed on; our defaults for these are empty.
     ...ifSet(`${TRAFFIC}includeOutboundPorts`, "-q"),
     ...ifSet(`${TRAFFIC}excludeOutboundPorts`, "-o"),
@@ -163,7 +166,9 @@ function proxyEnv(d: ProxyDefaults): string[] {
     "- { name: ISTIO_META_CLUSTER_ID, value: Kubernetes }",
     `- ${fieldEnv("ISTIO_META_NODE_NAME", "spec.nodeName")}`,
     `- { name: ISTIO_META_INTERCEPTION_MODE, value: ${quoted(`(or ${annotationValue("sidecar.istio.io/interceptionMode")} .ProxyConfig.InterceptionMode.String)`)} }`,
-    ...workloadEnv('(index .ObjectMeta.Labels "service.istio.io/workload-name" | default .DeploymentMeta.Name)'),
+    ...workloadEnv(
+      '(index .ObjectMeta.Labels "service.istio.io/workload-name" | default .DeploymentMeta.Name)',
+    ),
     `{{- if ${hasAnnotation("sidecar.istio.io/bootstrapOverride")} }}`,
     "- { name: ISTIO_BOOTSTRAP_OVERRIDE, value: /etc/istio/custom-bootstrap/custom_bootstrap.json }",
     "{{- end }}",
@@ -321,7 +326,13 @@ export const PROXY_VOLUMES_AFTER_BOOTSTRAP = [
     name: "istio-token",
     projected: {
       sources: [
-        { serviceAccountToken: { path: "istio-token", expirationSeconds: 43200, audience: "istio-ca" } },
+        {
+          serviceAccountToken: {
+            path: "istio-token",
+            expirationSeconds: 43200,
+            audience: "istio-ca",
+          },
+        },
       ],
     },
   },

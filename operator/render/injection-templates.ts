@@ -268,7 +268,7 @@ export function grpcSimpleTemplate(mesh: EffectiveConfig): string {
   const bootstrap = {
     xds_servers: [
       {
-        server_uri: "dns:///${ISTIOD_HOST}:15010",
+        server_uri: `dns:///${mesh.names.istiod}.\${ISTIO_NAMESPACE}.svc:15010`,
         channel_creds: [{ type: "insecure" }],
         server_features: ["xds_v3"],
       },
@@ -280,7 +280,6 @@ export function grpcSimpleTemplate(mesh: EffectiveConfig): string {
   };
   // A here-document: the shell expands the ${...} from the env below.
   const script = `cat > /var/lib/grpc/data/bootstrap.json <<EOF\n${JSON.stringify(bootstrap, null, 2)}\nEOF`;
-  const istiodHost = mesh.istiod.discoveryAddress.replace(/:\d+$/, "");
   const init = {
     name: "grpc-bootstrap-init",
     image: "busybox:1.28",
@@ -289,7 +288,7 @@ export function grpcSimpleTemplate(mesh: EffectiveConfig): string {
       { name: "INSTANCE_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
       { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
       { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
-      { name: "ISTIOD_HOST", value: istiodHost },
+      { name: "ISTIO_NAMESPACE", value: mesh.namespace },
     ],
     command: ["sh", "-c", script],
   };

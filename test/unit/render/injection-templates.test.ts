@@ -1,72 +1,99 @@
 /**
- * The injection templates are Go templates that istiod evaluates. tools/injection-check
- * runs them through Go's text/template with a sample pod, and the result must be the pod
- * changes we mean: valid YAML, the proxy image istiod chose, the pod's app name.
+ * What the injection templates bake in, checked without istiod: every template a pod may
+ * name is in the injector config, the spec's proxy settings are the fallbacks a pod's
+ * annotations override, and no baked value opens a Go action. Executing them is the job of
+ * real istiod in the Istio tier (test/istio/injection-parity.test.ts), against Istio's own.
  */
-import { execFileSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { validateSpec } from "../../../operator/api/validate.ts";
+import { injectorContext } from "../../../operator/render/contexts.ts";
 import { resolve } from "../../../operator/render/effective-config.ts";
-import { gatewayTemplate, sidecarTemplate } from "../../../operator/render/injection-templates.ts";
+import { injectionTemplates } from "../../../operator/render/injection-templates.ts";
 
-const CHECKER = fileURLToPath(new URL("../../../tools/injection-check/", import.meta.url));
-
-function execute(templates: Record<string, string>): Record<string, any> {
-  const stdout = execFileSync("go", ["run", "."], {
-    cwd: CHECKER,
-    input: JSON.stringify({ templates }),
-    env: { ...process.env, GOTOOLCHAIN: "local", CGO_ENABLED: "0" },
-    encoding: "utf8",
-  });
-  const rendered = JSON.parse(stdout) as Record<string, string>;
-  return Object.fromEntries(Object.entries(rendered).map(([name, text]) => [name, parse(text)]));
-}
-
-function mesh(spec: unknown) {
-  const result = validateSpec(spec);
+function mesh(spec: Record<string, unknown>) {
+  const result = validateSpec({ version: "1.31.1", ...spec });
   if (!result.ok) throw new Error(JSON.stringify(result.problems));
   return resolve(result.spec);
 }
 
-describe("injection templates, executed as istiod executes them", () => {
-  const out = execute({
-    sidecar: sidecarTemplate(
-      mesh({ version: "1.29.2", sidecarInjector: { proxy: { logLevel: "debug" } } }),
-    ),
-    gateway: gatewayTemplate(mesh({ version: "1.29.2", revision: "canary" })),
+/** Every `{{` is closed before the next one opens (a stray `{{` in a baked value would not be). */
+function actionsBalance(template: string): boolean {
+  let at = template.indexOf("{{");
+  while (at !== -1) {
+    const close = template.indexOf("}}", at + 2);
+    const next = template.indexOf("{{", at + 2);
+    if (close === -1 || (next !== -1 && next < close)) return false;
+    at = next;
+  }
+  return true;
+}
+
+describe("injection templates", () => {
+  it("ships sidecar, gateway, grpc-agent and grpc-simple, with sidecar the default", () => {
+    const config = parse(injectorContext(mesh({})).injectorConfig) as {
+      defaultTemplates: string[];
+      templates: Record<string, string>;
+    };
+    expect(Object.keys(config.templates).sort()).toEqual([
+      "gateway",
+      "grpc-agent",
+      "grpc-simple",
+      "sidecar",
+    ]);
+    expect(config.defaultTemplates).toEqual(["sidecar"]);
   });
 
-  it("give a sidecar pod the proxy istiod chose, the iptables init container and the volumes", () => {
-    const { metadata, spec } = out.sidecar;
-    expect(metadata.labels).toMatchObject({
-      "security.istio.io/tlsMode": "istio",
-      "service.istio.io/canonical-name": "reviews",
-      "service.istio.io/canonical-revision": "v1",
-    });
-    expect(metadata.annotations["kubectl.kubernetes.io/default-container"]).toBe("reviews");
-    expect(spec.initContainers.map((c: any) => c.name)).toEqual(["istio-init"]);
-    const [proxy] = spec.containers;
-    expect(proxy.name).toBe("istio-proxy");
-    expect(proxy.image).toBe("docker.io/istio/proxyv2:1.29.2");
-    expect(proxy.args).toContain("--proxyLogLevel=debug");
-    const env = Object.fromEntries(proxy.env.map((e: any) => [e.name, e.value]));
-    expect(JSON.parse(env.PROXY_CONFIG)).toEqual({
-      discoveryAddress: "istiod.istio-system.svc:15012",
-    });
-    expect(env.ISTIO_META_WORKLOAD_NAME).toBe("reviews-v1");
-    const mounted = proxy.volumeMounts.map((m: any) => m.name).sort();
-    expect(spec.volumes.map((v: any) => v.name).sort()).toEqual(mounted);
-  });
-
-  it("give a gateway pod a router proxy, no init container, and the revision", () => {
-    const { metadata, spec } = out.gateway;
-    expect(metadata.annotations["istio.io/rev"]).toBe("canary");
-    expect(spec.initContainers).toBeUndefined();
-    expect(spec.containers[0].args.slice(0, 2)).toEqual(["proxy", "router"]);
-    expect(spec.containers[0].env.find((e: any) => e.name === "CA_ADDR").value).toBe(
-      "istiod-canary.istio-system.svc:15012",
+  it("bakes the spec's log level and resources in as what a pod's annotations override", () => {
+    const templates = injectionTemplates(
+      mesh({
+        sidecarInjector: {
+          proxy: {
+            logLevel: "debug",
+            resources: { requests: { cpu: "150m" }, limits: { memory: "300Mi" } },
+          },
+        },
+      }),
     );
+    const sidecar = templates.sidecar ?? "";
+    expect(sidecar).toContain('(annotation .ObjectMeta "sidecar.istio.io/logLevel" "debug")');
+    expect(sidecar).toContain('"cpu": "150m"');
+    expect(sidecar).toContain('"memory": "300Mi"');
+    expect(sidecar).not.toContain('"cpu": "100m"');
+    // The annotations replace all of it when a pod sets any of them.
+    expect(sidecar).toContain(
+      '(isset .ObjectMeta.Annotations "sidecar.istio.io/proxyMemoryLimit")',
+    );
+  });
+
+  it("holds the application only while the proxy is a regular container", () => {
+    const on = injectionTemplates(mesh({})).sidecar ?? "";
+    const off =
+      injectionTemplates(
+        mesh({ sidecarInjector: { proxy: { holdApplicationUntilProxyStarts: false } } }),
+      ).sidecar ?? "";
+    expect(on).toContain(
+      "(or .ProxyConfig.HoldApplicationUntilProxyStarts.GetValue true) (not $native)",
+    );
+    expect(off).toContain(
+      "(or .ProxyConfig.HoldApplicationUntilProxyStarts.GetValue false) (not $native)",
+    );
+  });
+
+  it("names the revision's istiod as CA and, for grpc-simple, as the xDS server", () => {
+    const templates = injectionTemplates(mesh({ revision: "canary", namespace: "mesh-system" }));
+    expect(templates.sidecar).toContain(
+      'name: CA_ADDR, value: "istiod-canary.mesh-system.svc:15012"',
+    );
+    expect(templates["grpc-simple"]).toContain("dns:///istiod-canary.${ISTIO_NAMESPACE}.svc:15010");
+    expect(templates.sidecar).toContain('istio.io/rev: "canary"');
+  });
+
+  it("keeps every Go action balanced for every template", () => {
+    for (const [name, template] of Object.entries(
+      injectionTemplates(mesh({ revision: "canary" })),
+    )) {
+      expect(actionsBalance(template), name).toBe(true);
+    }
   });
 });
