@@ -87,6 +87,17 @@ export interface Scrape {
   readonly heapTotalMiB: number;
   /** Writes by kind (every verb), MeshConfig and MeshConfig/status included. */
   readonly writesByKind: ReadonlyMap<string, number>;
+  /** Every request sent to the API server, by verb (meshkeeper_api_requests_total). */
+  readonly requestsByVerb: ReadonlyMap<string, number>;
+  /** Watches restarted after a failure or 410, and lists after each kind's first. */
+  readonly watchRestarts: number;
+  readonly relists: number;
+}
+
+function sumOf(text: string, name: string): number {
+  return [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} ([0-9.e+-]+)$`, "gm"))]
+    .map(([, n]) => Number(n))
+    .reduce((a, b) => a + b, 0);
 }
 
 function sample(text: string, name: string): number {
@@ -105,19 +116,25 @@ export function parseMetrics(text: string): Scrape {
     writesByKind.set(kind, (writesByKind.get(kind) ?? 0) + Number(n));
     if (!kind.startsWith("MeshConfig")) objectWrites += Number(n);
   }
-  const reconciles = [...text.matchAll(/^meshkeeper_reconcile_total\{[^}]*\} ([0-9.e+-]+)$/gm)]
-    .map(([, n]) => Number(n))
-    .reduce((a, b) => a + b, 0);
+  const requestsByVerb = new Map<string, number>();
+  for (const [, verb = "", n] of text.matchAll(
+    /^meshkeeper_api_requests_total\{verb="(\w+)"\} ([0-9.e+-]+)$/gm,
+  )) {
+    requestsByVerb.set(verb, Number(n));
+  }
   return {
     writes,
     objectWrites,
-    reconciles,
+    reconciles: sumOf(text, "meshkeeper_reconcile_total"),
     durationSum: sample(text, "meshkeeper_reconcile_duration_seconds_sum"),
     durationCount: sample(text, "meshkeeper_reconcile_duration_seconds_count"),
     queueDepth: sample(text, "meshkeeper_workqueue_depth"),
     heapUsedMiB: sample(text, "meshkeeper_nodejs_heap_size_used_bytes") / 1024 / 1024,
     heapTotalMiB: sample(text, "meshkeeper_nodejs_heap_size_total_bytes") / 1024 / 1024,
     writesByKind,
+    requestsByVerb,
+    watchRestarts: sumOf(text, "meshkeeper_watch_restarts_total"),
+    relists: sumOf(text, "meshkeeper_watch_relists_total"),
   };
 }
 

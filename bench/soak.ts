@@ -1,0 +1,258 @@
+/**
+ * Soak: the operator (a `meshkeeper run` child process, as bench/operator.ts starts it)
+ * against a local control plane whose API server is restarted every few seconds, for the
+ * whole run, while 1,000 namespaces are created and deleted and the MeshConfig is edited
+ * 100 times. It checks that every edit converges (Reconciled and Ready for its
+ * generation), that the operator never hot-loops (requests per second, from its own
+ * meshkeeper_api_requests_total, bounded in every sample window), and that its memory
+ * does not grow (VmRSS sampled throughout). Prints tables and the reproducing command.
+ * Run: npm run bench:soak [-- --duration 600 --restart-every 5 --namespaces 1000 --edits 100]
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { parseArgs } from "node:util";
+import { RestClient } from "../operator/kube/rest-client.ts";
+import { LocalControlPlane } from "../operator/local/control-plane.ts";
+import type { MeshConfigObject } from "../operator/reconcile/mesh-config-object.ts";
+import { kubectlOk, OperatorProcess, residentMiB } from "./operator-process.ts";
+import { report, type SoakResult, type Sample } from "./soak-report.ts";
+
+const FLAGS = {
+  duration: "600",
+  "restart-every": "5",
+  namespaces: "1000",
+  edits: "100",
+  "sample-every": "10",
+  "max-rps": "50",
+} as const;
+type Flag = keyof typeof FLAGS;
+
+function readFlags(): Record<Flag, number> {
+  const options = Object.fromEntries(
+    Object.entries(FLAGS).map(([flag, value]) => [flag, { type: "string", default: value }]),
+  ) as Record<Flag, { type: "string"; default: string }>;
+  const { values } = parseArgs({ options });
+  const read = {} as Record<Flag, number>;
+  for (const flag of Object.keys(FLAGS) as Flag[]) {
+    const value = Number(values[flag]);
+    if (!Number.isFinite(value) || value <= 0) {
+      throw new Error(`--${flag}: must be a number above 0 (got "${values[flag]}")`);
+    }
+    read[flag] = value;
+  }
+  return read;
+}
+
+const flags = readFlags();
+const REPRODUCE = `npm run bench:soak -- ${(Object.keys(FLAGS) as Flag[]).map((f) => `--${f} ${flags[f]}`).join(" ")}`;
+const SAMPLE = new URL("../config/samples/production.yaml", import.meta.url).pathname;
+const MESH_CRD = new URL("../crds/meshkeeper.dev_meshconfigs.yaml", import.meta.url).pathname;
+const MESH_PATH = "/apis/meshkeeper.dev/v1alpha1/meshconfigs/default";
+const CONVERGE_TIMEOUT_MS = 180_000;
+
+/** Retries a request of the bench's own while the API server is down (it restarts on purpose). */
+async function persist<T>(what: string, send: () => Promise<T>, accept: number[] = []) {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      return await send();
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      if (status !== undefined && accept.includes(status)) return undefined;
+      // 4xx other than 429 is a real refusal: the bench is wrong, not the API server.
+      if (status !== undefined && status >= 400 && status < 500 && status !== 429) throw error;
+      if (Date.now() > deadline)
+        throw new Error(`${what}: still failing after 120 s`, { cause: error });
+      await sleep(200);
+    }
+  }
+}
+
+/** Waits until the MeshConfig reports Reconciled and Ready for at least this generation. */
+async function converged(client: RestClient, generation: number): Promise<void> {
+  const deadline = Date.now() + CONVERGE_TIMEOUT_MS;
+  for (;;) {
+    const mc = await client
+      .send<MeshConfigObject>({ method: "GET", path: MESH_PATH })
+      .catch(() => undefined);
+    const status = mc?.status;
+    const current = (status?.observedGeneration ?? 0) >= generation;
+    const isTrue = (type: string) =>
+      status?.conditions?.some(
+        (c) => c.type === type && c.status === "True" && (c.observedGeneration ?? 0) >= generation,
+      );
+    if (current && isTrue("Reconciled") && isTrue("Ready")) return;
+    if (Date.now() > deadline)
+      throw new Error(
+        `generation ${generation} did not converge in ${CONVERGE_TIMEOUT_MS / 1000} s`,
+      );
+    await sleep(50);
+  }
+}
+
+/** Restarts the API server every `restart-every` seconds until `end`; returns each downtime. */
+async function restartLoop(plane: LocalControlPlane, end: number): Promise<number[]> {
+  const downtimesMs: number[] = [];
+  while (Date.now() + flags["restart-every"] * 1000 < end) {
+    await sleep(flags["restart-every"] * 1000);
+    const started = Date.now();
+    await plane.restartApiserver();
+    downtimesMs.push(Date.now() - started);
+  }
+  return downtimesMs;
+}
+
+/** Creates `namespaces` namespaces evenly over the run, deleting each 20 steps after. */
+async function namespaceChurn(client: RestClient, end: number) {
+  const count = flags.namespaces;
+  const intervalMs = (end - Date.now()) / count;
+  const name = (i: number) => `soak-${i}`;
+  const remove = (i: number) =>
+    persist(
+      `delete namespace ${name(i)}`,
+      () => client.send({ method: "DELETE", path: `/api/v1/namespaces/${name(i)}` }),
+      [404],
+    );
+  let created = 0;
+  let deleted = 0;
+  for (let i = 0; i < count; i += 1) {
+    const slot = end - (count - i) * intervalMs;
+    if (slot > Date.now()) await sleep(slot - Date.now());
+    const body = { apiVersion: "v1", kind: "Namespace", metadata: { name: name(i) } };
+    // 409: a create whose answer was lost in a restart went through.
+    await persist(
+      `create namespace ${name(i)}`,
+      () => client.send({ method: "POST", path: "/api/v1/namespaces", body }),
+      [409],
+    );
+    created += 1;
+    if (i >= 20) {
+      await remove(i - 20);
+      deleted += 1;
+    }
+  }
+  for (let i = Math.max(0, count - 20); i < count; i += 1) {
+    await remove(i);
+    deleted += 1;
+  }
+  return { created, deleted };
+}
+
+/** The edit number i: a new tracing sampling rate each time, istiod's log level every 5th. */
+function editPatch(i: number) {
+  return {
+    spec: {
+      telemetry: { tracing: { samplingPercent: 2 + (i % 98) } },
+      controlPlane: { logLevel: Math.floor(i / 5) % 2 === 0 ? "debug" : "info" },
+    },
+  };
+}
+
+/** `edits` edits evenly over the run, each waited for until it has converged. */
+async function editLoop(client: RestClient, end: number): Promise<number[]> {
+  const intervalMs = (end - Date.now()) / flags.edits;
+  const convergeMs: number[] = [];
+  for (let i = 0; i < flags.edits; i += 1) {
+    const slot = end - (flags.edits - i) * intervalMs;
+    if (slot > Date.now()) await sleep(slot - Date.now());
+    const started = Date.now();
+    const patched = await persist(`edit ${i + 1}`, () =>
+      client.send<MeshConfigObject>({
+        method: "PATCH",
+        path: MESH_PATH,
+        contentType: "application/merge-patch+json",
+        body: editPatch(i),
+      }),
+    );
+    await converged(client, patched?.metadata.generation ?? 0);
+    convergeMs.push(Date.now() - started);
+  }
+  return convergeMs;
+}
+
+/** Samples the operator's memory and request counters every `sample-every` seconds. */
+function sampler(operator: OperatorProcess, started: number) {
+  const samples: Sample[] = [];
+  const state = { running: true };
+  const take = async () => {
+    const scrape = await operator.scrape();
+    samples.push({ atMs: Date.now() - started, rssMiB: residentMiB(operator.pid), scrape });
+  };
+  const loop = (async () => {
+    while (state.running) {
+      await take();
+      await sleep(flags["sample-every"] * 1000);
+    }
+    await take();
+  })();
+  return {
+    samples,
+    stop: async () => {
+      state.running = false;
+      await loop;
+    },
+  };
+}
+
+async function soak(
+  plane: LocalControlPlane,
+  client: RestClient,
+  operator: OperatorProcess,
+): Promise<SoakResult> {
+  await kubectlOk(plane.kubeconfigPath, ["apply", "--server-side", "-f", SAMPLE]);
+  const first = await persist("read the MeshConfig", () =>
+    client.send<MeshConfigObject>({ method: "GET", path: MESH_PATH }),
+  );
+  await converged(client, first?.metadata.generation ?? 1);
+  await operator.settle(1_000);
+  const started = Date.now();
+  const end = started + flags.duration * 1000;
+  const sampling = sampler(operator, started);
+  const [downtimesMs, namespaces, convergeMs] = await Promise.all([
+    restartLoop(plane, end),
+    namespaceChurn(client, end),
+    editLoop(client, end),
+  ]);
+  const soakMs = Date.now() - started;
+  // Afterwards, with the API server left alone: an idle operator sends (almost) nothing.
+  const quietFrom = await operator.settle(2_000, 120_000);
+  await sleep(30_000);
+  const quietTo = await operator.scrape();
+  await sampling.stop();
+  return {
+    soakMs,
+    downtimesMs,
+    namespaces,
+    convergeMs,
+    samples: sampling.samples,
+    quiet: { from: quietFrom, to: quietTo, seconds: 30 },
+    problems: operator.problems(),
+    maxRps: flags["max-rps"],
+    edits: flags.edits,
+    namespaceTarget: flags.namespaces,
+  };
+}
+
+const plane = await LocalControlPlane.start();
+const client = new RestClient(plane.adminConfig());
+let operator: OperatorProcess | undefined;
+try {
+  await kubectlOk(plane.kubeconfigPath, ["apply", "--server-side", "-f", MESH_CRD]);
+  await kubectlOk(plane.kubeconfigPath, [
+    "wait",
+    "--for=condition=Established",
+    "--timeout=60s",
+    "-f",
+    MESH_CRD,
+  ]);
+  operator = await OperatorProcess.start(plane.kubeconfigPath);
+  const result = await soak(plane, client, operator);
+  const passed = report(result, REPRODUCE);
+  process.exitCode = passed ? 0 : 1;
+} catch (error) {
+  if (operator) console.error(`operator log, last lines:\n${operator.tail(40)}`);
+  throw error;
+} finally {
+  await operator?.stop();
+  client.close();
+  await plane.stop();
+}
