@@ -145,12 +145,26 @@ export async function buildBinaries(
     console.error(message);
   },
 ): Promise<void> {
-  if (keys.length === 0) return;
+  await buildSpecs(
+    keys.map((key) => BINARIES[key]),
+    env,
+    progress,
+  );
+}
+
+/** Builds the given binaries of any set (the control plane's, Istio's), one group per tools module. */
+export async function buildSpecs(
+  specs: readonly BinarySpec[],
+  env: Env = process.env,
+  progress: Progress = (message) => {
+    console.error(message);
+  },
+): Promise<void> {
+  if (specs.length === 0) return;
   await checkGo(env);
   const groups = new Map<string, BinarySpec[]>();
-  for (const key of keys) {
-    const spec: BinarySpec = BINARIES[key];
+  for (const spec of specs) {
     groups.set(spec.toolsModule, [...(groups.get(spec.toolsModule) ?? []), spec]);
   }
-  for (const specs of groups.values()) await buildGroup(specs, env, progress);
+  for (const group of groups.values()) await buildGroup(group, env, progress);
 }

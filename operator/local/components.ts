@@ -66,3 +66,42 @@ export const BINARIES = {
 
 export type BinaryKey = keyof typeof BINARIES;
 export type BinaryPaths = Record<BinaryKey, string>;
+
+/**
+ * Istio's own binaries for the real-Istio test tier, from the istio.io/istio module pinned
+ * in tools/istio (the 1.31 line: its go.mod requires istio.io/api v1.31.0-rc). Istio
+ * publishes no semver module tags, so the pin is a pseudo-version; the binaries report
+ * the release line they were cut from, with the commit.
+ */
+export const ISTIO_MODULE_VERSION = "v0.0.0-20260827124520-eed52ebb66ad";
+export const ISTIO_BUILD_VERSION = "1.31.0";
+const ISTIO_COMMIT = ISTIO_MODULE_VERSION.split("-").at(-1) ?? "unknown";
+
+export const ISTIO_VERSION_STAMPS: Readonly<Record<string, string>> = {
+  "istio.io/istio/pkg/version.buildVersion": ISTIO_BUILD_VERSION,
+  "istio.io/istio/pkg/version.buildGitRevision": ISTIO_COMMIT,
+  "istio.io/istio/pkg/version.buildTag": ISTIO_BUILD_VERSION,
+  "istio.io/istio/pkg/version.buildStatus": "Clean",
+  "istio.io/istio/pkg/version.buildHub": "docker.io/istio",
+};
+
+function istioBinary(name: string, goPackage: string): BinarySpec {
+  return {
+    name,
+    version: ISTIO_MODULE_VERSION,
+    toolsModule: "istio",
+    goPackage,
+    versionStamps: ISTIO_VERSION_STAMPS,
+  };
+}
+
+/** Upstream's commands; our helpers beside them are versioned by their sources (istio-binaries.ts). */
+export const ISTIO_UPSTREAM_BINARIES = {
+  pilotDiscovery: istioBinary("pilot-discovery", "istio.io/istio/pilot/cmd/pilot-discovery"),
+  istioctl: istioBinary("istioctl", "istio.io/istio/istioctl/cmd/istioctl"),
+} as const satisfies Record<string, BinarySpec>;
+
+export const ISTIO_HELPER_PACKAGES = {
+  istioCaClient: "meshkeeper.dev/tools/istio/cmd/istio-ca-client",
+  xdsClient: "meshkeeper.dev/tools/istio/cmd/xds-client",
+} as const;

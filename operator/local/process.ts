@@ -12,6 +12,8 @@ export interface ProcessSpec {
   readonly args: readonly string[];
   readonly logFile: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** Working directory; istiod, say, reads its CA and injection files by relative path. */
+  readonly cwd?: string;
 }
 
 export class ManagedProcess {
@@ -35,6 +37,7 @@ export class ManagedProcess {
         stdio: ["ignore", log, log],
         detached: true,
         env: spec.env ?? process.env,
+        ...(spec.cwd ? { cwd: spec.cwd } : {}),
       });
     } finally {
       closeSync(log);
