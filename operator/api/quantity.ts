@@ -35,12 +35,7 @@ function scaled(mantissa: Fraction, exponent10: number, power1024: number): Frac
     : { numerator: mantissa.numerator * binary, denominator: mantissa.denominator * ten };
 }
 
-/** The exact value of a quantity (a number or a string of the grammar), or undefined. */
-export function parseQuantity(value: number | string): Fraction | undefined {
-  if (typeof value === "number")
-    return Number.isSafeInteger(value) && value >= 0
-      ? { numerator: BigInt(value), denominator: 1n }
-      : undefined;
+function parseString(value: string): Fraction | undefined {
   const match = /^\+?([0-9]*)(?:\.([0-9]*))?(.*)$/.exec(value);
   if (!QUANTITY.test(value) || !match) return undefined;
   const [, whole = "", decimals = "", suffix = ""] = match;
@@ -48,11 +43,21 @@ export function parseQuantity(value: number | string): Fraction | undefined {
     numerator: BigInt(`${whole}${decimals}` || "0"),
     denominator: 10n ** BigInt(decimals.length),
   };
-  if (suffix in BINARY) return scaled(mantissa, 0, BINARY[suffix] ?? 0);
-  if (suffix in DECIMAL) return scaled(mantissa, DECIMAL[suffix] ?? 0, 0);
+  const binary = BINARY[suffix];
+  if (binary !== undefined) return scaled(mantissa, 0, binary);
+  const decimal = DECIMAL[suffix];
+  if (decimal !== undefined) return scaled(mantissa, decimal, 0);
   const exponent = Number(suffix.slice(1));
   // The API server refuses exponents this large too (the value would not fit).
   return Math.abs(exponent) > 64 ? undefined : scaled(mantissa, exponent, 0);
+}
+
+/** The exact value of a quantity (a number or a string of the grammar), or undefined. */
+export function parseQuantity(value: number | string): Fraction | undefined {
+  if (typeof value === "string") return parseString(value);
+  return Number.isSafeInteger(value) && value >= 0
+    ? { numerator: BigInt(value), denominator: 1n }
+    : undefined;
 }
 
 /** Negative, zero or positive as a is below, equal to or above b. */

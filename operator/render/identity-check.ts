@@ -22,19 +22,28 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 // RBAC objects are named by path segment: anything but "/", "%", "." and "..".
 const RBAC_KINDS = new Set(["Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"]);
 
+const isPathSegment = (name: string) => !/[/%]/.test(name) && ![".", "..", ""].includes(name);
+
+/** What the API server checks a name against, per kind; DNS subdomains for the rest. */
+const NAME_RULES: Readonly<Record<string, { test: (name: string) => boolean; says: string }>> = {
+  Namespace: { test: (n) => n.length <= 63 && DNS_LABEL.test(n), says: "is not a DNS label" },
+  Service: {
+    test: (n) => n.length <= 63 && DNS_1035_LABEL.test(n),
+    says: "is not a DNS-1035 label (at most 63 characters, starting with a letter)",
+  },
+  ...Object.fromEntries(
+    [...RBAC_KINDS].map((kind) => [kind, { test: isPathSegment, says: "is not a path segment" }]),
+  ),
+};
+const SUBDOMAIN_RULE = {
+  test: (n: string) => n.length <= 253 && DNS_SUBDOMAIN.test(n),
+  says: "is not a DNS subdomain",
+};
+
 /** Why the API server would refuse this name for this kind; undefined when it would not. */
 function nameProblem(kind: string, name: string): string | undefined {
-  if (RBAC_KINDS.has(kind))
-    return /[/%]/.test(name) || name === "." || name === ".." || name === ""
-      ? "is not a valid path segment"
-      : undefined;
-  if (kind === "Namespace")
-    return name.length <= 63 && DNS_LABEL.test(name) ? undefined : "is not a DNS label";
-  if (kind === "Service")
-    return name.length <= 63 && DNS_1035_LABEL.test(name)
-      ? undefined
-      : "is not a DNS-1035 label (at most 63 characters, starting with a letter)";
-  return name.length <= 253 && DNS_SUBDOMAIN.test(name) ? undefined : "is not a DNS subdomain";
+  const rule = NAME_RULES[kind] ?? SUBDOMAIN_RULE;
+  return rule.test(name) ? undefined : rule.says;
 }
 
 function labelSets(r: RenderedObject): [string, Readonly<Record<string, string>>][] {

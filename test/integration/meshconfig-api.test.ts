@@ -15,6 +15,7 @@ import { beforeAll, describe, expect, inject, it } from "vitest";
 import { locateBinary } from "../../operator/local/assets.ts";
 import { BINARIES } from "../../operator/local/components.ts";
 import { validateMeshConfig, validateSpec } from "../../operator/api/validate.ts";
+import { APPLY_TIME_INVALID } from "../fixtures/apply-time-invalid-meshconfigs.ts";
 import { BASE, INVALID, meshConfig } from "../fixtures/invalid-meshconfigs.ts";
 import { mutatedSpec, validSpec } from "../fixtures/meshconfig-arbitraries.ts";
 import {
@@ -70,13 +71,16 @@ describe("invalid MeshConfigs", () => {
     expect(INVALID.length).toBeGreaterThanOrEqual(40);
   });
 
-  it.each(INVALID)("rejects %s at admission, naming the field", async (_what, body, expected) => {
-    const admission = await dryRunCreate(body);
-    expect(admission).toMatchObject({ accepted: false, status: 422 });
-    expect(admission.accepted ? "" : admission.message).toContain(expected);
-    // The reconciler's own validation agrees: it would refuse the same object.
-    expect(validateMeshConfig(body as never).ok).toBe(false);
-  });
+  it.each([...INVALID, ...APPLY_TIME_INVALID])(
+    "rejects %s at admission, naming the field",
+    async (_what, body, expected) => {
+      const admission = await dryRunCreate(body);
+      expect(admission).toMatchObject({ accepted: false, status: 422 });
+      expect(admission.accepted ? "" : admission.message).toContain(expected);
+      // The reconciler's own validation agrees: it would refuse the same object.
+      expect(validateMeshConfig(body as never).ok).toBe(false);
+    },
+  );
 
   it("refuses to move the control plane to another namespace", async () => {
     const created = await customObjects.createClusterCustomObject({

@@ -10,7 +10,7 @@ import {
   validateMeshConfig,
   validateSpec,
 } from "../../../operator/api/validate.ts";
-import { INVALID } from "../../fixtures/invalid-meshconfigs.ts";
+import { APPLY_TIME_INVALID } from "../../fixtures/apply-time-invalid-meshconfigs.ts";
 
 const q = (value: number | string) => {
   const parsed = parseQuantity(value);
@@ -43,8 +43,8 @@ describe("exact quantities", () => {
 });
 
 describe("rules against apply-time failures", () => {
-  it("refuses every object of the invalid table", () => {
-    for (const [what, body] of INVALID)
+  it("refuses every object of the apply-time table", () => {
+    for (const [what, body] of APPLY_TIME_INVALID)
       expect(validateMeshConfig(body as never).ok, what).toBe(false);
   });
 

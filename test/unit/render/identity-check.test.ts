@@ -6,7 +6,7 @@ import { desiredFromSpec } from "../../../operator/reconcile/desired.ts";
 import { checkRenderedObjects } from "../../../operator/render/identity-check.ts";
 import { identityOf } from "../../../operator/render/origin.ts";
 import { render, type RenderedObject } from "../../../operator/render/render.ts";
-import { INVALID_AFTER_ADMISSION } from "../../fixtures/invalid-meshconfigs.ts";
+import { INVALID_AFTER_ADMISSION } from "../../fixtures/apply-time-invalid-meshconfigs.ts";
 import { validSpec } from "../../fixtures/meshconfig-arbitraries.ts";
 
 const SUPPORTED = ["1.29.2", "1.30.0"];
@@ -159,7 +159,7 @@ describe("the reconciler's desired state", () => {
         kind: "MeshConfig",
         metadata: { name: "default", uid: "u1", generation: 1 },
         spec,
-      } as never);
+      });
       expect(desired).toMatchObject({ kind: "refused", reason: "InvalidSpec" });
       expect(desired.kind === "refused" ? desired.message : "").toContain(expected);
     },
