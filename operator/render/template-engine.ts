@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
+import { readTemplateYaml } from "./block-yaml.ts";
 import { flowValue, quoteString } from "./yaml-scalars.ts";
 import type { KubeObject } from "../kube/object.ts";
 
@@ -152,12 +153,17 @@ export function renderTemplate(template: CompiledTemplate, context: object): Kub
   } catch (error) {
     throw new RenderError(template.name, (error as Error).message, { cause: error });
   }
-  const objects: KubernetesObject[] = [];
-  for (const doc of parseAllDocuments(text)) {
+  const values = readTemplateYaml(text) ?? parseWithYamlPackage(template.name, text);
+  return values
+    .filter((value) => value !== null && value !== undefined)
+    .map((value) => asObject(template.name, value));
+}
+
+/** Every document's value, by the full YAML parser: for text beyond block-yaml.ts's subset. */
+function parseWithYamlPackage(template: string, text: string): unknown[] {
+  return parseAllDocuments(text).map((doc) => {
     const firstError = doc.errors[0];
-    if (firstError) throw new RenderError(template.name, `invalid YAML: ${firstError.message}`);
-    const value: unknown = doc.toJS();
-    if (value !== null && value !== undefined) objects.push(asObject(template.name, value));
-  }
-  return objects;
+    if (firstError) throw new RenderError(template, `invalid YAML: ${firstError.message}`);
+    return doc.toJS() as unknown;
+  });
 }

@@ -31,8 +31,12 @@ function escape(codePoint: number): string {
   }
 }
 
+// Printable ASCII without `"` and `\\`: written as it is, so most strings skip the loop.
+const ALL_PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 /** A string as a YAML double-quoted scalar. */
 export function quoteString(value: string): string {
+  if (ALL_PLAIN.test(value)) return `"${value}"`;
   let out = '"';
   // for..of walks code points; a lone surrogate comes out alone and is escaped.
   for (const char of value) {

@@ -1,0 +1,153 @@
+/**
+ * block-yaml.ts against the `yaml` package: wherever the fast reader gives an answer it is
+ * the package's answer, it answers for every template the render inputs produce (so the
+ * render really takes the fast path), and it declines what lies outside its subset.
+ */
+import fc from "fast-check";
+import { readFileSync } from "node:fs";
+import { parse, parseAllDocuments } from "yaml";
+import { describe, expect, it } from "vitest";
+import { renderInputs } from "../../fixtures/samples.ts";
+import { validateSpec } from "../../../operator/api/validate.ts";
+import { readTemplateYaml } from "../../../operator/render/block-yaml.ts";
+import * as contexts from "../../../operator/render/contexts.ts";
+import { resolve } from "../../../operator/render/effective-config.ts";
+import { COMPONENTS, type Component } from "../../../operator/render/render.ts";
+import { compileTemplate, loadComponent } from "../../../operator/render/template-engine.ts";
+
+/** What the yaml package reads: every document's value, empty documents dropped. */
+function byYamlPackage(text: string): unknown[] {
+  return parseAllDocuments(text)
+    .map((doc) => {
+      expect(doc.errors).toEqual([]);
+      return doc.toJS() as unknown;
+    })
+    .filter((value) => value !== null);
+}
+
+const fast = (text: string) => readTemplateYaml(text)?.filter((value) => value !== null);
+
+function componentContexts(path: string): [Component, object][] {
+  const input = (parse(readFileSync(path, "utf8")) as { spec: unknown }).spec;
+  const result = validateSpec(input);
+  if (!result.ok) throw new Error(JSON.stringify(result.problems));
+  const mesh = resolve(result.spec);
+  return [
+    ["namespaces", contexts.namespacesContext(mesh)],
+    ["base", contexts.baseContext(mesh)],
+    ["istiod", contexts.istiodContext(mesh)],
+    ["injector", contexts.injectorContext(mesh)],
+    ...mesh.gateways.map((g): [Component, object] => ["gateway", contexts.gatewayContext(mesh, g)]),
+    ["policies", contexts.policiesContext(mesh)],
+  ];
+}
+
+describe("every template of every render input", () => {
+  for (const { name, path } of renderInputs()) {
+    it(`${name}: read by the fast path, with the yaml package's values`, () => {
+      const pairs = componentContexts(path);
+      // Every component the renderer has (gateways only where the spec has some).
+      const covered = new Set<Component>(["gateway", ...pairs.map(([component]) => component)]);
+      expect(covered).toEqual(new Set(COMPONENTS));
+      for (const [component, context] of pairs) {
+        for (const template of loadComponent(component)) {
+          const text = template.render(context);
+          const values = fast(text);
+          expect(values, `${template.name} left the fast path`).toBeDefined();
+          expect(values, template.name).toEqual(byYamlPackage(text));
+        }
+      }
+    });
+  }
+});
+
+describe("values printed by the helpers", () => {
+  const template = compileTemplate(
+    "property",
+    [
+      "kind: Test",
+      "data: {{json value}}",
+      "list:",
+      "  - {{quote text}}",
+      "  - { key: {{json value}}, name: {{quote text}} } # a comment",
+      "  - name: {{quote text}}",
+      "    value: {{json value}}",
+      "{{quote text}}: {{json value}}",
+      "---",
+      "- [{{json value}}, {{quote text}}]",
+    ].join("\n"),
+  );
+  it("read as the yaml package reads them, whatever they hold", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string({ unit: "binary" }), (value, text) => {
+        const rendered = template.render({ value, text });
+        const expected = byYamlPackage(rendered);
+        const values = fast(rendered);
+        if (values !== undefined) expect(values).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("outside the subset", () => {
+  const declined = [
+    "a:\tb",
+    "a: &x b\nc: *x",
+    "a: !!str 1",
+    "a: |\n  text",
+    "a: >-\n  text",
+    "a: 'single'",
+    "a: True",
+    "a: ~",
+    "a: 0x1F",
+    "a: 1e3",
+    "a: .5",
+    "a: -1",
+    "a: 1.0",
+    "a: 1234567890123456",
+    "a: b\na: c",
+    "{ a: 1 }: b",
+    "a: [b, ]",
+    "a: { b: c,\n  d: e }",
+    "a: plain\n  continued",
+    'a: "quoted\n  on two lines"',
+    'a: "\\x41"',
+    "a: b: c",
+    "a:b",
+    "%YAML 1.2\n---\na: b",
+    "a: b\n...\n",
+    "__proto__: b",
+    "1: b",
+    "true: b",
+  ];
+  for (const text of declined) {
+    it(`declines ${JSON.stringify(text)}`, () => {
+      expect(readTemplateYaml(text)).toBeUndefined();
+    });
+  }
+
+  it("reads the block forms the templates use exactly as the yaml package does", () => {
+    const text = [
+      "# a comment",
+      "a: plain text with spaces",
+      "b:",
+      "- compact",
+      "- 8080",
+      "c:",
+      "  - name: x # trailing comment",
+      '    list: [a, "b", { c: d }]',
+      "  -",
+      "    nested: true",
+      "  - - inner",
+      "d: { url: http://x:80/y, empty: {}, none: [] }",
+      "e:",
+      "f: null",
+      '"quoted key": false',
+      "---",
+      "---",
+      "g: 0",
+    ].join("\n");
+    expect(fast(text)).toEqual(byYamlPackage(text));
+  });
+});
