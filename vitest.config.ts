@@ -27,6 +27,18 @@ export default defineConfig({
       },
       {
         test: {
+          // The real-Istio tier: Istio's own istiod and istioctl, built from tools/istio, on
+          // the operator's mesh. Run after the other tiers (npm test), never beside them.
+          name: "istio",
+          include: ["test/istio/**/*.test.ts"],
+          globalSetup: ["test/istio/global-setup.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           testTimeout: 120_000,

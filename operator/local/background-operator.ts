@@ -7,8 +7,8 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
+import { ensureOperatorBundle } from "../build/operator-bundle.ts";
 import type { Env } from "./assets.ts";
 import { backgroundPaths } from "./background.ts";
 import { isAlive, isOurs, signalGroupIfOurs } from "./pids.ts";
@@ -16,16 +16,19 @@ import { isAlive, isOurs, signalGroupIfOurs } from "./pids.ts";
 /**
  * How the operator process is started everywhere (here, the Dockerfile, config/manager,
  * `npm run operator`): a 1 MiB young generation keeps tens of MiB of V8 nursery from
- * sitting in the operator's resident memory (bench/README.md has the figures).
+ * sitting in the operator's resident memory (docs/footprint.md has the figures).
  */
 export const OPERATOR_NODE_FLAGS = ["--max-semi-space-size=1"] as const;
-const MAIN = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
 
-/** node's arguments for `meshkeeper run` against a kubeconfig, with a free health port. */
+/**
+ * node's arguments for `meshkeeper run` against a kubeconfig, with a free health port.
+ * It runs the bundle the image ships (dist/meshkeeper.js), rebuilt first if any source
+ * changed, so the demo, the tests and the benchmarks start what production runs.
+ */
 export function operatorArgs(kubeconfig: string, ...extra: string[]): string[] {
   return [
     ...OPERATOR_NODE_FLAGS,
-    MAIN,
+    ensureOperatorBundle(),
     "run",
     "--kubeconfig",
     kubeconfig,
