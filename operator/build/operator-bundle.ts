@@ -35,16 +35,16 @@ const INPUTS_FILE = join(DIST_DIR, "meshkeeper.inputs.json");
 /** The only subcommand main.ts may import into the bundle. */
 const BUNDLED_COMMANDS = new Set(["./run.ts"]);
 
-/** What a left-out subcommand's module does when main.ts imports it: one clear error. */
+/**
+ * What a left-out subcommand's module does when main.ts imports it: one line saying where
+ * the command is, and exit code 2 (a usage error), as for an unknown command.
+ */
 function leftOutModule(path: string): string {
   const command = path.replace(/^\.\//, "").replace(/\.ts$/, "");
   const message =
-    `'meshkeeper ${command}' is not part of the operator build (dist/meshkeeper.js runs the ` +
-    `operator only); run it from the sources: npm run meshkeeper -- ${command}`;
-  return `const error = new Error(${JSON.stringify(message)});
-error.name = "NotInOperatorBuildError";
-throw error;
-`;
+    `error: 'meshkeeper ${command}' is not part of the operator build (dist/meshkeeper.js ` +
+    `runs the operator only); run it from the sources: npm run meshkeeper -- ${command}`;
+  return `console.error(${JSON.stringify(message)});\nprocess.exit(2);\n`;
 }
 
 /**
