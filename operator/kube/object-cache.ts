@@ -20,7 +20,10 @@ export interface ObjectCacheOptions {
   readonly inactivityTimeoutMs?: number;
   /** What to keep of each cached object (memory: see keepWhatMatters in the manager). */
   readonly keep?: (object: KubeObject) => KubeObject;
-  /** Cap of the retry backoff: a kind served later (a new CRD) is picked up this soon. */
+  /**
+   * Cap of the retry backoff after failures (default client-go's 30 s). A kind not served
+   * yet (a new CRD) is looked for again within seconds regardless: see reflector.ts.
+   */
   readonly maxBackoffMs?: number;
 }
 
@@ -50,7 +53,7 @@ export class ObjectCache {
         },
         onRestart: (reason) => options.onRestart?.(kind, reason),
         onRelist: (reason) => options.onRelist?.(kind, reason),
-        maxBackoffMs: options.maxBackoffMs ?? 5_000,
+        ...(options.maxBackoffMs === undefined ? {} : { maxBackoffMs: options.maxBackoffMs }),
         ...(options.keep
           ? {
               keep: (object) => options.keep?.({ ...object, apiVersion, kind }) ?? object,

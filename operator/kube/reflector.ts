@@ -10,14 +10,16 @@
  *   - any failure (an error status, a refused connection, a watch that ends within a
  *     second with no event, a stream silent well past its timeout, a failed list): wait
  *     with exponential backoff and jitter, then watch again from the last version (or
- *     list, if there is none).
+ *     list, if there is none);
+ *   - a kind not served yet (its CRD on its way): discovery is asked again every few
+ *     seconds, apart from the failure backoff.
  * A relist after 410 waits for the same backoff, so a server that refuses every watch
  * costs a list and a watch per backoff step, not a tight loop. onRestart hears of every
  * failure and expiry (never of a normal end), onRelist of every list after the first.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { Backoff, type BackoffPolicy } from "./backoff.ts";
-import type { Discovery } from "./discovery.ts";
+import { NotServedError, type Discovery } from "./discovery.ts";
 import type { ListedObject as KubeObject } from "./object.ts";
 import { isGone } from "./errors.ts";
 import type { RestClient } from "./rest-client.ts";
@@ -57,6 +59,13 @@ export interface ReflectorOptions {
   readonly keep?: (object: KubeObject) => KubeObject;
 }
 
+/**
+ * A kind the API server does not serve yet is not a server failure: its CRD is usually
+ * being installed by the operator itself. Discovery is asked again within seconds (one GET
+ * of the group/version each time), so the watch starts soon after the CRD does.
+ */
+const NOT_SERVED_RECHECK: Partial<BackoffPolicy> = { initialMs: 500, capMs: 2_500 };
+
 export function objectKey(object: KubeObject): string {
   return object.metadata.namespace
     ? `${object.metadata.namespace}/${object.metadata.name}`
@@ -75,6 +84,7 @@ export class Reflector {
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
   private readonly backoff: Backoff;
+  private readonly notServed = new Backoff(NOT_SERVED_RECHECK);
   private readonly client: RestClient;
   private readonly discovery: Discovery;
   private readonly options: ReflectorOptions;
@@ -127,6 +137,7 @@ export class Reflector {
       } catch (error) {
         if (this.stopped()) return;
         if (isGone(error)) await this.expire();
+        else if (error instanceof NotServedError) await this.pause(this.notServed, error.message);
         else await this.retryLater(`watch failed: ${describe(error)}`);
       }
     }
@@ -139,7 +150,11 @@ export class Reflector {
   }
 
   private async retryLater(reason: string): Promise<void> {
-    const delayMs = Math.round(this.backoff.failed());
+    await this.pause(this.backoff, reason);
+  }
+
+  private async pause(backoff: Backoff, reason: string): Promise<void> {
+    const delayMs = Math.round(backoff.failed());
     this.options.onRestart?.(`${reason}; retrying in ${delayMs} ms`);
     await sleep(delayMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
   }

@@ -18,7 +18,7 @@ import { x509 } from "../../../operator/pki/x509-library.ts";
 export const COLLECTION = "/api/v1/configmaps";
 
 export interface RecordedRequest {
-  readonly kind: "list" | "watch";
+  readonly kind: "discovery" | "list" | "watch";
   readonly query: URLSearchParams;
   /** Milliseconds since the server started. */
   readonly at: number;
@@ -87,6 +87,8 @@ export class FakeApiServer {
   private readonly sockets = new Set<Socket>();
   private readonly started = Date.now();
   private tlsConnections = 0;
+  /** False: discovery leaves ConfigMaps out, as for a kind whose CRD is not installed yet. */
+  serving = true;
   private ca = "";
 
   private constructor(server: Server) {
@@ -113,7 +115,9 @@ export class FakeApiServer {
   private answer(req: IncomingMessage, res: ServerResponse, script: Script): void {
     const url = new URL(req.url ?? "/", "https://127.0.0.1");
     if (url.pathname === "/api/v1") {
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(DISCOVERY));
+      this.requests.push({ kind: "discovery", query: url.searchParams, at: this.elapsed() });
+      const served = this.serving ? DISCOVERY : { ...DISCOVERY, resources: [] };
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(served));
       return;
     }
     if (url.pathname !== COLLECTION) {
@@ -121,12 +125,16 @@ export class FakeApiServer {
       return;
     }
     const kind = url.searchParams.get("watch") === "1" ? "watch" : "list";
-    const request = { kind, query: url.searchParams, at: Date.now() - this.started } as const;
+    const request = { kind, query: url.searchParams, at: this.elapsed() } as const;
     this.requests.push(request);
     script(request, res, { lists: this.count("list"), watches: this.count("watch") });
   }
 
-  count(kind: "list" | "watch"): number {
+  private elapsed(): number {
+    return Date.now() - this.started;
+  }
+
+  count(kind: RecordedRequest["kind"]): number {
     return this.requests.filter((r) => r.kind === kind).length;
   }
 

@@ -244,14 +244,44 @@ describe.concurrent("reflector against a misbehaving API server", () => {
       if (index.watches === 1)
         response.end(eventLine("ERROR", { kind: "Status", code: 410, message: "too old" }));
     }, 2_500);
-    expect(server.requests.map((r) => `${r.kind}${r.query.get("resourceVersion") ?? ""}`)).toEqual([
-      "list",
-      "watch10",
-      "list",
-      "watch20",
-    ]);
+    expect(
+      server.requests
+        .filter((r) => r.kind !== "discovery")
+        .map((r) => `${r.kind}${r.query.get("resourceVersion") ?? ""}`),
+    ).toEqual(["list", "watch10", "list", "watch20"]);
     expect(events).toEqual(["ADDED a@5", "ADDED b@6", "ADDED c@15", "DELETED b@6"]);
     expect(restarts).toHaveLength(1);
+  });
+
+  it("looks for a kind not served yet every few seconds, and watches it once it is", async () => {
+    const server = await FakeApiServer.start(watches(openStream));
+    server.serving = false;
+    const { client, discovery } = server.client();
+    const restarts: string[] = [];
+    const reflector = new Reflector(client, discovery, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      onEvent: () => undefined,
+      onRestart: (reason) => restarts.push(reason),
+    });
+    try {
+      reflector.start();
+      await sleep(3_000);
+      // Re-checked every 0.5 to 5 s (0.5 s doubling, capped at 2.5 s, jitter 1.0): 0, 0.5, 1.5.
+      expect(server.count("discovery")).toBeGreaterThanOrEqual(2);
+      expect(server.count("discovery")).toBeLessThanOrEqual(3);
+      expect(server.count("list")).toBe(0);
+      expect(restarts[0]).toMatch(/does not serve ConfigMap in v1; retrying in \d+ ms$/);
+      server.serving = true;
+      const served = Date.now();
+      while (!reflector.hasSynced) await sleep(20);
+      // Within one capped wait (under 5 s) of the kind appearing, whatever the failures before.
+      expect(Date.now() - served).toBeLessThan(5_000);
+    } finally {
+      await reflector.stop();
+      client.close();
+      await server.stop();
+    }
   });
 
   it("treats an ERROR event other than 410 as a failure, keeping its version", async () => {
