@@ -30,7 +30,7 @@ const ENTRY = join(ROOT, "operator/cli/main.ts");
 const THIS_FILE = fileURLToPath(import.meta.url);
 export const DIST_DIR = join(ROOT, "dist");
 export const OPERATOR_BUNDLE = join(DIST_DIR, "meshkeeper.js");
-const INPUTS_FILE = join(DIST_DIR, "meshkeeper.inputs.json");
+export const INPUTS_FILE = join(DIST_DIR, "meshkeeper.inputs.json");
 
 /** The only subcommand main.ts may import into the bundle. */
 const BUNDLED_COMMANDS = new Set(["./run.ts"]);
@@ -67,18 +67,18 @@ function sha256(path: string): string {
   return createHash("sha256").update(readFileSync(path)).digest("hex");
 }
 
-function readRecorded(): RecordedInputs | undefined {
-  if (!existsSync(INPUTS_FILE) || !existsSync(OPERATOR_BUNDLE)) return undefined;
+function readRecorded(inputsFile: string): RecordedInputs | undefined {
+  if (!existsSync(inputsFile) || !existsSync(OPERATOR_BUNDLE)) return undefined;
   try {
-    return JSON.parse(readFileSync(INPUTS_FILE, "utf8")) as RecordedInputs;
+    return JSON.parse(readFileSync(inputsFile, "utf8")) as RecordedInputs;
   } catch {
     return undefined;
   }
 }
 
 /** Why the bundle must be rebuilt, or undefined when it is fresh. */
-export function staleReason(): string | undefined {
-  const recorded = readRecorded();
+export function staleReason(inputsFile = INPUTS_FILE): string | undefined {
+  const recorded = readRecorded(inputsFile);
   if (!recorded) return `${relative(ROOT, OPERATOR_BUNDLE)} has not been built`;
   for (const [file, hash] of Object.entries(recorded.files)) {
     const path = join(ROOT, file);
