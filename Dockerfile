@@ -1,7 +1,8 @@
-# The operator image: `node operator/cli/main.ts run` on Node 24, production dependencies
-# only, as a non-root user, with nothing written to the root filesystem at run time (the
-# Deployment mounts it read-only). Node 24 runs the TypeScript sources directly (type
-# stripping), so there is no build step: the sources are the program.
+# The operator image: the bundle `npm run build` makes (dist/meshkeeper.js: `meshkeeper run`
+# and what it imports, dependencies included) on Node 24, as a non-root user, with nothing
+# written to the root filesystem at run time (the Deployment mounts it read-only). It is
+# the same file bench:operator measures (docs/footprint.md): no TypeScript loader, no
+# node_modules, no sources beyond the templates and CRDs the renderer reads.
 #
 #   docker build -t quay.io/meshkeeper/meshkeeper:v0.1.0 .
 #
@@ -9,20 +10,24 @@
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 
-# 1. Production dependencies, installed from the lockfile without running package scripts.
-FROM ${NODE_IMAGE} AS dependencies
+# 1. The bundle, built from the lockfile's packages (esbuild among the dev dependencies;
+#    package scripts stay off: the image's own node is Node 24 already).
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
- && npm cache clean --force
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY operator ./operator
+COPY templates ./templates
+COPY crds ./crds
+RUN node operator/build/operator-bundle.ts
 
-# 2. The runtime: Node, the dependencies, and what `run` reads (sources, templates, CRDs).
+# 2. The runtime: Node, the bundle, and the files `run` reads (templates, CRDs). The
+#    bundle finds them beside package.json's folder, as in the source tree.
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
-COPY --from=dependencies /app/node_modules ./node_modules
 COPY package.json ./
-COPY operator ./operator
+COPY --from=build /app/dist/meshkeeper.js ./dist/meshkeeper.js
 COPY templates ./templates
 COPY crds ./crds
 # A numeric non-root user, so `runAsNonRoot` can be verified; the files stay root-owned
@@ -30,4 +35,4 @@ COPY crds ./crds
 USER 65532:65532
 EXPOSE 8081
 # --max-semi-space-size=1: as everywhere the operator starts (OPERATOR_NODE_FLAGS).
-CMD ["node", "--max-semi-space-size=1", "operator/cli/main.ts", "run", "--health-host=0.0.0.0"]
+CMD ["node", "--max-semi-space-size=1", "dist/meshkeeper.js", "run", "--health-host=0.0.0.0"]

@@ -137,7 +137,7 @@ describe("config/manager: the operator Deployment", () => {
     expect([...container.command, ...container.args]).toEqual([
       "node",
       ...OPERATOR_NODE_FLAGS,
-      "operator/cli/main.ts",
+      "dist/meshkeeper.js",
       "run",
       "--health-host=0.0.0.0",
       "--health-port=8081",
@@ -178,7 +178,11 @@ describe("config/manager: the operator Deployment", () => {
     const [container] = findObject(objects, "Deployment").spec.template.spec.containers;
     expect(cmd.slice(0, 4)).toEqual([...container.command, "run"]);
     expect(dockerfile).toMatch(/^USER 65532:65532$/m);
-    expect(dockerfile).toContain("npm ci --omit=dev");
+    // The runtime stage holds the bundle the build stage made, and no node_modules.
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf("\nFROM "));
+    expect(dockerfile).toContain("RUN node operator/build/operator-bundle.ts");
+    expect(runtime).toContain("COPY --from=build /app/dist/meshkeeper.js ./dist/meshkeeper.js");
+    expect(runtime).not.toContain("node_modules");
   });
 
   it("serves the probes' port as the metrics Service", () => {
