@@ -8,9 +8,11 @@ import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
+import { RestClient } from "../operator/kube/rest-client.ts";
 import { locateBinary } from "../operator/local/assets.ts";
 import { cleanupOnExit } from "../operator/local/cleanup-on-exit.ts";
 import { BINARIES } from "../operator/local/components.ts";
+import { LocalControlPlane } from "../operator/local/control-plane.ts";
 
 export const KUBECTL = locateBinary(BINARIES.kubectl)?.path ?? "kubectl";
 
@@ -276,5 +278,37 @@ export class OperatorProcess {
       clearTimeout(timer);
     }
     this.unregister();
+  }
+}
+
+const MESH_CRD = new URL("../crds/meshkeeper.dev_meshconfigs.yaml", import.meta.url).pathname;
+
+/** A fresh local control plane with the MeshConfig CRD, a client of it, and the operator. */
+export interface OperatorCluster {
+  readonly plane: LocalControlPlane;
+  readonly client: RestClient;
+  readonly operator: OperatorProcess;
+}
+
+/** Runs `run` on a fresh OperatorCluster; stops everything after, the operator's log on failure. */
+export async function withOperatorCluster<T>(
+  run: (cluster: OperatorCluster) => Promise<T>,
+): Promise<T> {
+  const plane = await LocalControlPlane.start();
+  const client = new RestClient(plane.adminConfig());
+  let operator: OperatorProcess | undefined;
+  try {
+    await kubectlOk(plane.kubeconfigPath, ["apply", "--server-side", "-f", MESH_CRD]);
+    const established = ["wait", "--for=condition=Established", "--timeout=60s", "-f", MESH_CRD];
+    await kubectlOk(plane.kubeconfigPath, established);
+    operator = await OperatorProcess.start(plane.kubeconfigPath);
+    return await run({ plane, client, operator });
+  } catch (error) {
+    if (operator) console.error(`operator log, last lines:\n${operator.tail(40)}`);
+    throw error;
+  } finally {
+    await operator?.stop();
+    client.close();
+    await plane.stop();
   }
 }

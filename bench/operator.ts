@@ -26,6 +26,8 @@ import {
   requestsByVerb,
   residentMiB,
   until,
+  withOperatorCluster,
+  type OperatorCluster,
   type Scrape,
 } from "./operator-process.ts";
 import {
@@ -53,7 +55,6 @@ const gatewayCount = Number(values.gateways);
 const REPRODUCE = `npm run bench:operator -- --touches ${touches} --deletes ${deletes} --namespaces ${foreignNamespaces} --gateways ${gatewayCount}`;
 
 const SAMPLE = new URL("../config/samples/production.yaml", import.meta.url).pathname;
-const MESH_CRD = new URL("../crds/meshkeeper.dev_meshconfigs.yaml", import.meta.url).pathname;
 const MESH_PATH = "/apis/meshkeeper.dev/v1alpha1/meshconfigs/default";
 const ISTIOD_SERVICE = "/api/v1/namespaces/istio-system/services/istiod";
 const SSA = ["apply", "--server-side"];
@@ -135,11 +136,7 @@ async function floor(): Promise<Floor> {
 
 // ---------------------------------------------------------------- the operator's cluster
 
-interface MeshContext {
-  readonly plane: LocalControlPlane;
-  readonly client: RestClient;
-  readonly operator: OperatorProcess;
-}
+type MeshContext = OperatorCluster;
 
 /** Waits until the current generation has the condition True; returns the MeshConfig. */
 function conditionTrue(client: RestClient, type: string, timeoutMs = 120_000) {
@@ -365,26 +362,6 @@ async function memoryWithLoad(context: MeshContext): Promise<MemoryRow[]> {
 }
 
 // ---------------------------------------------------------------- the run
-
-async function withOperatorCluster<T>(run: (context: MeshContext) => Promise<T>): Promise<T> {
-  const plane = await LocalControlPlane.start();
-  const client = new RestClient(plane.adminConfig());
-  let operator: OperatorProcess | undefined;
-  try {
-    await kubectlOk(plane.kubeconfigPath, [...SSA, "-f", MESH_CRD]);
-    const established = ["wait", "--for=condition=Established", "--timeout=60s", "-f", MESH_CRD];
-    await kubectlOk(plane.kubeconfigPath, established);
-    operator = await OperatorProcess.start(plane.kubeconfigPath);
-    return await run({ plane, client, operator });
-  } catch (error) {
-    if (operator) console.error(`operator log, last lines:\n${operator.tail(40)}`);
-    throw error;
-  } finally {
-    await operator?.stop();
-    client.close();
-    await plane.stop();
-  }
-}
 
 try {
   const floorResult = await floor();

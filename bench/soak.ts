@@ -13,7 +13,12 @@ import { parseArgs } from "node:util";
 import { RestClient } from "../operator/kube/rest-client.ts";
 import { LocalControlPlane } from "../operator/local/control-plane.ts";
 import type { MeshConfigObject } from "../operator/reconcile/mesh-config-object.ts";
-import { kubectlOk, OperatorProcess, residentMiB } from "./operator-process.ts";
+import {
+  kubectlOk,
+  OperatorProcess,
+  residentMiB,
+  withOperatorCluster,
+} from "./operator-process.ts";
 import { report, type SoakResult, type Sample } from "./soak-report.ts";
 
 const FLAGS = {
@@ -45,7 +50,6 @@ function readFlags(): Record<Flag, number> {
 const flags = readFlags();
 const REPRODUCE = `npm run bench:soak -- ${(Object.keys(FLAGS) as Flag[]).map((f) => `--${f} ${flags[f]}`).join(" ")}`;
 const SAMPLE = new URL("../config/samples/production.yaml", import.meta.url).pathname;
-const MESH_CRD = new URL("../crds/meshkeeper.dev_meshconfigs.yaml", import.meta.url).pathname;
 const MESH_PATH = "/apis/meshkeeper.dev/v1alpha1/meshconfigs/default";
 const CONVERGE_TIMEOUT_MS = 180_000;
 
@@ -232,27 +236,7 @@ async function soak(
   };
 }
 
-const plane = await LocalControlPlane.start();
-const client = new RestClient(plane.adminConfig());
-let operator: OperatorProcess | undefined;
-try {
-  await kubectlOk(plane.kubeconfigPath, ["apply", "--server-side", "-f", MESH_CRD]);
-  await kubectlOk(plane.kubeconfigPath, [
-    "wait",
-    "--for=condition=Established",
-    "--timeout=60s",
-    "-f",
-    MESH_CRD,
-  ]);
-  operator = await OperatorProcess.start(plane.kubeconfigPath);
-  const result = await soak(plane, client, operator);
-  const passed = report(result, REPRODUCE);
-  process.exitCode = passed ? 0 : 1;
-} catch (error) {
-  if (operator) console.error(`operator log, last lines:\n${operator.tail(40)}`);
-  throw error;
-} finally {
-  await operator?.stop();
-  client.close();
-  await plane.stop();
-}
+const passed = await withOperatorCluster(async ({ plane, client, operator }) =>
+  report(await soak(plane, client, operator), REPRODUCE),
+);
+process.exitCode = passed ? 0 : 1;
