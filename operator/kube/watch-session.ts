@@ -62,8 +62,15 @@ export function watchTimeoutSeconds(minSeconds: number, random: () => number): n
   return Math.floor(minSeconds + random() * minSeconds);
 }
 
+/** A function, not the property: TypeScript would keep an earlier check's narrowing. */
+function isAborted(signal: AbortSignal): boolean {
+  return signal.aborted;
+}
+
 /** Runs one watch; resolves with how it ended, rejects (WatchFailure or ApiError) if it failed. */
 export async function watchOnce(client: RestClient, request: WatchRequest): Promise<WatchEnd> {
+  // Stopped already: an abort listener added now would never fire.
+  if (isAborted(request.signal)) return "stopped";
   const timeoutSeconds = watchTimeoutSeconds(
     request.minTimeoutSeconds,
     request.random ?? Math.random,
@@ -121,13 +128,26 @@ export async function watchOnce(client: RestClient, request: WatchRequest): Prom
     clearTimeout(guard);
     request.signal.removeEventListener("abort", abort);
   }
+  return verdict(seen, {
+    stopped: isAborted(request.signal),
+    lastedMs: Date.now() - started,
+    stallAfterMs,
+    timeoutSeconds,
+  });
+}
+
+/** How a stream that closed without an error ended, or the failure it was. */
+function verdict(
+  seen: { readonly stalled: boolean; readonly expired: boolean; readonly events: number },
+  end: { stopped: boolean; lastedMs: number; stallAfterMs: number; timeoutSeconds: number },
+): WatchEnd {
   if (seen.expired) return "expired";
-  if (request.signal.aborted) return "stopped";
-  if (seen.stalled)
-    throw new WatchFailure(`no data for ${stallAfterMs} ms (timeout ${timeoutSeconds} s)`);
-  const lastedMs = Date.now() - started;
-  if (seen.events === 0 && lastedMs < VERY_SHORT_WATCH_MS) {
-    throw new WatchFailure(`very short watch: ended after ${lastedMs} ms with no event`);
+  if (end.stopped) return "stopped";
+  if (seen.stalled) {
+    throw new WatchFailure(`no data for ${end.stallAfterMs} ms (timeout ${end.timeoutSeconds} s)`);
+  }
+  if (seen.events === 0 && end.lastedMs < VERY_SHORT_WATCH_MS) {
+    throw new WatchFailure(`very short watch: ended after ${end.lastedMs} ms with no event`);
   }
   return "ended";
 }
