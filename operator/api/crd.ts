@@ -10,11 +10,9 @@ import { meshConfigStatus } from "./mesh-config-status.ts";
 import { toStructural } from "./structural.ts";
 import { lintStructural } from "./structural-lint.ts";
 
-export const GROUP = "meshkeeper.dev";
-export const VERSION = "v1alpha1";
-export const KIND = "MeshConfig";
-export const PLURAL = "meshconfigs";
-export const SINGLETON_NAME = "default";
+import { GROUP, KIND, PLURAL, SINGLETON_NAME, VERSION } from "./distribution.ts";
+
+export { GROUP, KIND, PLURAL, SINGLETON_NAME, VERSION } from "./distribution.ts";
 export const CRD_FILE = `${GROUP}_${PLURAL}.yaml`;
 
 type Schema = Record<string, unknown>;

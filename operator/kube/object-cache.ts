@@ -6,6 +6,7 @@
  */
 import { NotServedError, type Discovery } from "./discovery.ts";
 import { isNotFound } from "./errors.ts";
+import type { ObjectReader } from "./interfaces.ts";
 import type { KindRef, KubeObject, ObjectRef } from "./object.ts";
 import { Reflector, type EventType } from "./reflector.ts";
 import type { RestClient } from "./rest-client.ts";
@@ -31,7 +32,7 @@ function kindKey(apiVersion: string, kind: string): string {
   return `${apiVersion}/${kind}`;
 }
 
-export class ObjectCache {
+export class ObjectCache implements ObjectReader {
   private readonly reflectors = new Map<string, Reflector>();
   private readonly client: RestClient;
   private readonly discovery: Discovery;

@@ -74,13 +74,18 @@ export interface ObjectCondition {
 }
 
 /** The object's status.conditions, or none when it has no (well-formed) status. */
-export function conditionsOf(object: { status?: unknown } | undefined): readonly ObjectCondition[] {
-  const conditions = (object?.status as { conditions?: unknown } | undefined)?.conditions;
+export function conditionsOf(
+  object: { readonly [field: string]: unknown } | undefined,
+): readonly ObjectCondition[] {
+  const conditions = (object?.["status"] as { conditions?: unknown } | undefined)?.conditions;
   return Array.isArray(conditions) ? (conditions as ObjectCondition[]) : [];
 }
 
 /** True when the object has a condition of this type with status "True". */
-export function hasTrueCondition(object: { status?: unknown } | undefined, type: string): boolean {
+export function hasTrueCondition(
+  object: { readonly [field: string]: unknown } | undefined,
+  type: string,
+): boolean {
   return conditionsOf(object).some((c) => c.type === type && c.status === "True");
 }
 

@@ -7,7 +7,8 @@
  */
 import type { Discovery } from "./discovery.ts";
 import { isNotFound, unlessNotFound } from "./errors.ts";
-import type { KubeObject } from "./object.ts";
+import type { ObjectWriter, WriteOptions } from "./interfaces.ts";
+import type { KubeObject, ObjectRef } from "./object.ts";
 import type { RestClient } from "./rest-client.ts";
 
 export const FIELD_MANAGER = "meshkeeper";
@@ -15,14 +16,9 @@ export const FIELD_MANAGER = "meshkeeper";
 /** What server-side apply sends and answers: the one object type (object.ts). */
 export type ApplyTarget = KubeObject;
 
-export interface ApplyOptions {
-  /** Take fields other managers own (only for fields we must own, e.g. our own status). */
-  readonly force?: boolean;
-  readonly dryRun?: boolean;
-  readonly subresource?: "status";
-}
+export type ApplyOptions = WriteOptions;
 
-export class ServerSideApply {
+export class ServerSideApply implements ObjectWriter {
   private readonly client: RestClient;
   private readonly discovery: Discovery;
 
@@ -50,7 +46,7 @@ export class ServerSideApply {
    * A merge patch as an Update by our manager: for the rare write that must not become part
    * of what we apply (the API server tracks it apart from our Apply entry).
    */
-  async mergePatch<T = ApplyTarget>(object: ApplyTarget, patch: unknown): Promise<T> {
+  async mergePatch<T = ApplyTarget>(object: ObjectRef, patch: unknown): Promise<T> {
     return this.client.send<T>({
       method: "PATCH",
       path: await this.discovery.pathOf(object),
@@ -82,12 +78,12 @@ export class ServerSideApply {
     });
   }
 
-  async get<T = ApplyTarget>(object: ApplyTarget): Promise<T | undefined> {
+  async get<T = ApplyTarget>(object: ObjectRef): Promise<T | undefined> {
     const path = await this.discovery.pathOf(object);
     return unlessNotFound(this.client.send<T>({ method: "GET", path }));
   }
 
-  async delete(object: ApplyTarget): Promise<boolean> {
+  async delete(object: ObjectRef): Promise<boolean> {
     try {
       await this.client.send({
         method: "DELETE",

@@ -15,9 +15,9 @@
  * conflict on every reconcile.
  */
 import { createHash } from "node:crypto";
-import type { ServerSideApply } from "../kube/server-side-apply.ts";
-import type { KubernetesObject } from "../render/template-engine.ts";
-import { ourFields, withoutHandedOverFields, type LiveObject } from "./field-ownership.ts";
+import type { ObjectWriter } from "../kube/interfaces.ts";
+import type { KubeObject } from "../kube/object.ts";
+import { ourFields, withoutHandedOverFields } from "./field-ownership.ts";
 import { identity } from "./identity.ts";
 
 interface AppliedRecord {
@@ -25,7 +25,7 @@ interface AppliedRecord {
   readonly fields: string;
 }
 
-function contentHash(object: KubernetesObject): string {
+function contentHash(object: KubeObject): string {
   return createHash("sha256").update(JSON.stringify(object)).digest("hex");
 }
 
@@ -33,19 +33,19 @@ export type WriteCounter = (verb: "apply" | "delete" | "create" | "update", kind
 
 export class ObjectApplier {
   private readonly records = new Map<string, AppliedRecord>();
-  private readonly ssa: ServerSideApply;
+  private readonly ssa: ObjectWriter;
   private readonly countWrite: WriteCounter;
 
-  constructor(ssa: ServerSideApply, countWrite: WriteCounter = () => undefined) {
+  constructor(ssa: ObjectWriter, countWrite: WriteCounter = () => undefined) {
     this.ssa = ssa;
     this.countWrite = countWrite;
   }
 
   /** Applies the object unless it is unchanged; returns the live object and whether it wrote. */
   async ensure(
-    desired: KubernetesObject,
-    live: LiveObject | undefined,
-  ): Promise<{ wrote: boolean; live: LiveObject; why?: string }> {
+    desired: KubeObject,
+    live: KubeObject | undefined,
+  ): Promise<{ wrote: boolean; live: KubeObject; why?: string }> {
     const key = identity(desired);
     const record = this.records.get(key);
     let toApply = withoutHandedOverFields(desired, live);
@@ -53,7 +53,7 @@ export class ObjectApplier {
     if (record?.content === content && (!live || record.fields !== ourFields(live))) {
       // The cache disagrees with our last apply: it may simply lag behind our own write
       // (the watch event is on its way), so ask the API server before writing again.
-      live = await this.ssa.get<LiveObject>(desired);
+      live = await this.ssa.get(desired);
       toApply = withoutHandedOverFields(desired, live);
       content = contentHash(toApply);
     }
@@ -67,13 +67,13 @@ export class ObjectApplier {
         : record.content !== content
           ? "desired content changed"
           : "fields we own were changed by another manager";
-    const applied = await this.ssa.apply<LiveObject>(toApply, { force: true });
+    const applied = await this.ssa.apply(toApply, { force: true });
     this.countWrite("apply", desired.kind);
     this.records.set(key, { content, fields: ourFields(applied) });
     return { wrote: true, live: applied, why };
   }
 
-  async delete(object: KubernetesObject): Promise<void> {
+  async delete(object: KubeObject): Promise<void> {
     this.records.delete(identity(object));
     this.countWrite("delete", object.kind);
     await this.ssa.delete(object);

@@ -1,16 +1,19 @@
 /**
- * apply: the phases in order (phases.ts), each phase's objects in parallel, each object
- * skipped when unchanged (applier.ts). After a phase its gate is checked; a closed gate
- * stops here and says what it waits for, and the watch on the awaited object (or the
- * requeue) brings the next attempt.
+ * apply: the phases of the table in order (phases.ts), each phase's objects in parallel,
+ * each object skipped when unchanged (applier.ts). After a phase its named gate is checked
+ * (gates.ts); a closed gate stops here and says what it waits for, and the watch on the
+ * awaited object (or the requeue) brings the next attempt. The answer carries the live
+ * view: the copy of every object looked at, which observe reads afterwards.
  */
+import { GateReason } from "../api/conditions.ts";
 import { NotServedError } from "../kube/discovery.ts";
-import type { KubeObject } from "../kube/object.ts";
+import type { KubeObject, ObjectRef } from "../kube/object.ts";
 import type { RenderedObject } from "../render/render.ts";
 import type { ObjectApplier } from "./applier.ts";
-import { describe, identity } from "./identity.ts";
-import { isAvailable } from "./observe.ts";
-import { PHASE_NAMES } from "./phases.ts";
+import type { CaState } from "./certificate-authority.ts";
+import { GATES } from "./gates.ts";
+import { identity } from "./identity.ts";
+import { PHASES } from "./phases.ts";
 
 export type PhasesResult =
   | { readonly kind: "done"; readonly writes: number }
@@ -22,20 +25,30 @@ export type PhasesResult =
       readonly writes: number;
     };
 
-export interface PhaseContext {
+/** The live copy of every object apply looked at, by identity (identity.ts). */
+export type LiveView = ReadonlyMap<string, KubeObject>;
+
+export interface Applied {
+  readonly result: PhasesResult;
+  readonly live: LiveView;
+}
+
+export interface ApplyInput {
+  /** The objects by phase index (inPhases). */
+  readonly phases: readonly (readonly RenderedObject[])[];
+  /** The phases to run: [from, to). */
+  readonly from: number;
+  readonly to: number;
+  /** The secure step's answer, for the CA gate and istiod's CA hash. */
+  readonly ca: CaState | undefined;
+}
+
+export interface ApplyDeps {
   readonly applier: ObjectApplier;
-  readonly lookup: (object: RenderedObject["object"]) => Promise<KubeObject | undefined>;
-  /** Filled with the live copy of every object looked at: observe reads it afterwards. */
-  readonly live: Map<string, KubeObject>;
+  readonly lookup: (object: ObjectRef) => Promise<KubeObject | undefined>;
   readonly concurrency?: number;
-  /** Runs before a phase's objects are applied; a reason stops the run there (Waiting). */
-  readonly beforePhase?: (
-    phase: number,
-  ) => Promise<{ reason: string; message: string } | undefined>;
-  /** Last touches to an object before it is applied (e.g. the CA hash on istiod). */
-  readonly prepare?: (object: RenderedObject["object"]) => RenderedObject["object"];
   /** Told of every write and why it was needed (absent, changed, drift). */
-  readonly onWrite?: (object: RenderedObject["object"], why: string) => void;
+  readonly onWrite?: (object: KubeObject, why: string) => void;
 }
 
 async function inParallel<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>) {
@@ -50,78 +63,34 @@ async function inParallel<T>(items: readonly T[], limit: number, run: (item: T) 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-function established(live: KubeObject | undefined): boolean {
-  const status = live?.status as { conditions?: { type: string; status: string }[] } | undefined;
-  const conditions = status?.conditions;
-  return conditions?.some((c) => c.type === "Established" && c.status === "True") === true;
-}
-
-/** Why the phase's gate is closed, or undefined when the next phase may go. */
-function closedGate(
-  phase: number,
-  objects: readonly RenderedObject[],
-  live: ReadonlyMap<string, KubeObject>,
-): { reason: string; message: string } | undefined {
-  if (phase === 0) {
-    const pending = objects.filter(
-      (r) =>
-        r.object.kind === "CustomResourceDefinition" && !established(live.get(identity(r.object))),
-    );
-    if (pending.length)
-      return {
-        reason: "CRDsNotEstablished",
-        // One stable message, so each CRD that becomes Established does not rewrite status.
-        message: "waiting for Istio's CRDs to be Established",
-      };
-  }
-  if (phase === 3) {
-    const istiod = objects.find((r) => r.component === "istiod" && r.object.kind === "Deployment");
-    if (istiod && !isAvailable(live.get(identity(istiod.object))))
-      return {
-        reason: "IstiodNotAvailable",
-        message: `waiting for ${describe(istiod.object)} to become Available before installing webhooks and policies`,
-      };
-  }
-  return undefined;
-}
-
-export async function applyPhases(
-  phases: readonly (readonly RenderedObject[])[],
-  context: PhaseContext,
-): Promise<PhasesResult> {
+export async function applyPhases(input: ApplyInput, deps: ApplyDeps): Promise<Applied> {
+  const live = new Map<string, KubeObject>();
   let writes = 0;
-  for (const [phase, objects] of phases.entries()) {
-    const blocked = await context.beforePhase?.(phase);
-    if (blocked) return { kind: "waiting", phase, ...blocked, writes };
+  const waiting = (phase: number, blocked: { reason: string; message: string }): Applied => ({
+    result: { kind: "waiting", phase, ...blocked, writes },
+    live,
+  });
+  for (let phase = input.from; phase < input.to; phase += 1) {
+    const objects = input.phases[phase] ?? [];
     try {
-      await inParallel(objects, context.concurrency ?? 8, async (rendered) => {
-        const object = context.prepare ? context.prepare(rendered.object) : rendered.object;
-        const before = await context.lookup(object);
-        const { wrote, live, why } = await context.applier.ensure(object, before);
-        if (wrote) {
+      await inParallel(objects, deps.concurrency ?? 8, async ({ object }) => {
+        const before = await deps.lookup(object);
+        const outcome = await deps.applier.ensure(object, before);
+        if (outcome.wrote) {
           writes += 1;
-          context.onWrite?.(object, why ?? "");
+          deps.onWrite?.(object, outcome.why ?? "");
         }
-        context.live.set(identity(object), live as KubeObject);
+        live.set(identity(object), outcome.live);
       });
     } catch (error) {
       // Istio's kinds are served a moment after their CRDs are Established.
       if (error instanceof NotServedError)
-        return {
-          kind: "waiting",
-          phase,
-          reason: "APINotServedYet",
-          message: error.message,
-          writes,
-        };
+        return waiting(phase, { reason: GateReason.APINotServedYet, message: error.message });
       throw error;
     }
-    const gate = closedGate(phase, objects, context.live);
-    if (gate) return { kind: "waiting", phase, ...gate, writes };
+    const gate = PHASES[phase]?.gate;
+    const blocked = gate && GATES[gate]({ objects, live, ca: input.ca });
+    if (blocked) return waiting(phase, blocked);
   }
-  return { kind: "done", writes };
-}
-
-export function phaseName(phase: number): string {
-  return PHASE_NAMES[phase] ?? `phase ${phase}`;
+  return { result: { kind: "done", writes }, live };
 }

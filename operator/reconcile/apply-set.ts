@@ -8,7 +8,7 @@
  * every mesh's Istio configuration), so they are never pruned.
  */
 import { createHash } from "node:crypto";
-import { GROUP, KIND } from "../api/crd.ts";
+import { GROUP, KIND } from "../api/distribution.ts";
 
 export const PART_OF_LABEL = "applyset.kubernetes.io/part-of";
 export const ID_LABEL = "applyset.kubernetes.io/id";

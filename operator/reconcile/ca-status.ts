@@ -5,11 +5,13 @@
  * istiod roll when the CA changes.
  */
 import type { MeshConfigStatus } from "../api/mesh-config-status.ts";
-import type { KubernetesObject } from "../render/template-engine.ts";
+import type { KubeObject } from "../kube/object.ts";
 import type { CaState } from "./certificate-authority.ts";
 import type { ComponentCondition } from "./summary.ts";
 
-export const CA_HASH_ANNOTATION = "meshkeeper.dev/ca-bundle-hash";
+import { CA_HASH_ANNOTATION } from "../api/distribution.ts";
+
+export { CA_HASH_ANNOTATION } from "../api/distribution.ts";
 
 const day = (date: Date) => date.toISOString().slice(0, 10);
 
@@ -53,7 +55,7 @@ export function caExpiry(ca: Extract<CaState, { kind: "ready" }>) {
 }
 
 /** istiod's Deployment with the CA hash on its pod template; other objects unchanged. */
-export function withCaHash(object: KubernetesObject, hash: string): KubernetesObject {
+export function withCaHash(object: KubeObject, hash: string): KubeObject {
   if (
     object.kind !== "Deployment" ||
     object.metadata.labels?.["app.kubernetes.io/component"] !== "istiod"

@@ -8,7 +8,10 @@
  * Key material never leaves this file: messages name keys and reasons, never contents.
  */
 import type { MeshConfigSpec } from "../api/mesh-config-spec.ts";
-import type { ApplyTarget, ServerSideApply } from "../kube/server-side-apply.ts";
+import { CaReason, type CaFailureReason } from "../api/conditions.ts";
+import { isConflict } from "../kube/errors.ts";
+import type { ObjectWriter } from "../kube/interfaces.ts";
+import type { KubeObject } from "../kube/object.ts";
 import { parseDuration } from "../pki/duration.ts";
 import { expiryStatus, renewalExtendsValidity } from "../pki/expiry.ts";
 import { generateCa, renewIntermediate, type CaBundle } from "../pki/generate.ts";
@@ -37,18 +40,12 @@ export type CaState =
     }
   | {
       readonly kind: "failed";
-      readonly reason: string;
+      readonly reason: CaFailureReason;
       readonly message: string;
       readonly writes: number;
     };
 
-interface Secret {
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    resourceVersion?: string;
-  };
+interface Secret extends KubeObject {
   data?: Record<string, string>;
 }
 
@@ -72,7 +69,7 @@ export function caSettings(spec: MeshConfigSpec) {
   };
 }
 
-function secretObject(namespace: string, name: string, data: Record<string, string>): ApplyTarget {
+function secretObject(namespace: string, name: string, data: Record<string, string>): KubeObject {
   return {
     apiVersion: "v1",
     kind: "Secret",
@@ -97,10 +94,10 @@ function decoded(secret: Secret | undefined, key: string): string | undefined {
 }
 
 export class CertificateAuthority {
-  private readonly ssa: ServerSideApply;
+  private readonly ssa: ObjectWriter;
   private readonly validations = new CaValidationCache();
 
-  constructor(ssa: ServerSideApply) {
+  constructor(ssa: ObjectWriter) {
     this.ssa = ssa;
   }
 
@@ -134,7 +131,7 @@ export class CertificateAuthority {
     if (!secret)
       return {
         kind: "failed",
-        reason: "SecretNotFound",
+        reason: CaReason.SecretNotFound,
         message: `Secret ${namespace}/${name} does not exist: create it with ca-cert.pem, ca-key.pem, root-cert.pem and cert-chain.pem`,
         writes: 0,
       };
@@ -247,7 +244,7 @@ export class CertificateAuthority {
     } catch (error) {
       return {
         kind: "failed",
-        reason: "RenewalFailed",
+        reason: CaReason.RenewalFailed,
         message: `cannot issue a new intermediate: ${(error as Error).message}; a new root is a new mesh identity, so create it deliberately (delete ${CACERTS_SECRET_NAME} and ${ROOT_CA_SECRET_NAME})`,
         writes: 0,
       };
@@ -285,7 +282,7 @@ export class CertificateAuthority {
       )
         return {
           kind: "failed",
-          reason: "CAInProgress",
+          reason: CaReason.CAInProgress,
           message: "another writer created the root CA first; adopting it",
           writes,
         };
@@ -294,7 +291,7 @@ export class CertificateAuthority {
     if (!(await this.createIfAbsent(secretObject(namespace, CACERTS_SECRET_NAME, bundle.cacerts))))
       return {
         kind: "failed",
-        reason: "CAInProgress",
+        reason: CaReason.CAInProgress,
         message: "another writer created cacerts first; adopting it",
         writes,
       };
@@ -309,7 +306,7 @@ export class CertificateAuthority {
     );
   }
 
-  private async createIfAbsent(secret: ApplyTarget): Promise<boolean> {
+  private async createIfAbsent(secret: KubeObject): Promise<boolean> {
     try {
       await this.ssa.create({
         ...secret,
@@ -318,7 +315,7 @@ export class CertificateAuthority {
       });
       return true;
     } catch (error) {
-      if ((error as { status?: number }).status === 409) return false;
+      if (isConflict(error)) return false;
       throw error;
     }
   }

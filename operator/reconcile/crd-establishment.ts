@@ -8,7 +8,9 @@
  */
 import type { KubeObject } from "../kube/object.ts";
 
-export const NUDGE_ANNOTATION = "meshkeeper.dev/establish-nudged-at";
+import { NUDGE_ANNOTATION } from "../api/distribution.ts";
+
+export { NUDGE_ANNOTATION } from "../api/distribution.ts";
 const GRACE_MS = 10_000;
 
 interface CrdCondition {
@@ -27,7 +29,7 @@ function isStuck(object: KubeObject, now: Date): boolean {
   const accepted = conditions.some((c) => c.type === "NamesAccepted" && c.status === "True");
   const established = conditions.find((c) => c.type === "Established");
   if (!accepted || established?.status === "True") return false;
-  const annotations = (object.metadata.annotations ?? {}) as Record<string, string>;
+  const annotations = object.metadata.annotations ?? {};
   // Waiting since the later of: the condition's change, the creation, our last nudge.
   const since = Math.max(
     time(established?.lastTransitionTime),

@@ -7,25 +7,10 @@
  * report a conflict on every reconcile.
  */
 import { FIELD_MANAGER } from "../kube/server-side-apply.ts";
-import type { KubernetesObject } from "../render/template-engine.ts";
-
-export interface ManagedFieldsEntry {
-  readonly manager?: string;
-  readonly operation?: string;
-  readonly subresource?: string;
-  readonly fieldsV1?: unknown;
-}
-
-export interface LiveObject {
-  readonly metadata: {
-    readonly managedFields?: readonly ManagedFieldsEntry[];
-    readonly [field: string]: unknown;
-  };
-  readonly [field: string]: unknown;
-}
+import type { KubeObject } from "../kube/object.ts";
 
 /** True when a manager other than ours owns `field` somewhere in the object. */
-function ownedByAnother(live: LiveObject, field: string): boolean {
+function ownedByAnother(live: KubeObject, field: string): boolean {
   return (live.metadata.managedFields ?? []).some(
     (entry) =>
       entry.manager !== FIELD_MANAGER &&
@@ -35,9 +20,9 @@ function ownedByAnother(live: LiveObject, field: string): boolean {
 
 /** The object to apply: the desired one minus the fields another manager has taken over. */
 export function withoutHandedOverFields(
-  desired: KubernetesObject,
-  live: LiveObject | undefined,
-): KubernetesObject {
+  desired: KubeObject,
+  live: KubeObject | undefined,
+): KubeObject {
   if (desired.kind !== "ValidatingWebhookConfiguration" || !live) return desired;
   if (!ownedByAnother(live, "failurePolicy")) return desired;
   const webhooks = (desired.webhooks as Record<string, unknown>[] | undefined) ?? [];
@@ -50,7 +35,7 @@ export function withoutHandedOverFields(
 }
 
 /** Our own Apply entry (not the status one): what the API server says we own. */
-export function ourFields(live: LiveObject): string {
+export function ourFields(live: KubeObject): string {
   const entry = (live.metadata.managedFields ?? []).find(
     (e) => e.manager === FIELD_MANAGER && e.operation === "Apply" && !e.subresource,
   );

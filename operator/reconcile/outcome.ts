@@ -1,8 +1,24 @@
-import { phaseName, type PhasesResult } from "./apply-phases.ts";
+/**
+ * What a reconcile ends with (pure): the Outcome its status reports (summary.ts) and the
+ * workqueue's answer (when to run again).
+ */
+import { Reason } from "../api/conditions.ts";
+import type { PhasesResult } from "./apply-phases.ts";
 import type { DesiredCondition } from "./conditions.ts";
+import { phaseName } from "./phases.ts";
 import type { Outcome } from "./summary.ts";
 
-/** The outcome of a converge run (pure): applied, waiting on a gate, or past the deadline. */
+export type RunResult = "success" | "requeue" | "stalled";
+
+export interface ReconcileOutcome {
+  readonly requeueAfterMs?: number;
+  readonly result: RunResult;
+  readonly writes: number;
+}
+
+export const WAIT_REQUEUE_MS = 2_000;
+
+/** The outcome of a converge run: applied, waiting on a gate, or past the deadline. */
 export function outcomeOf(
   phases: PhasesResult,
   components: readonly DesiredCondition[],
@@ -13,7 +29,7 @@ export function outcomeOf(
     const blocking = components.find((c) => c.status !== "True")?.message ?? "";
     return {
       kind: "Stalled",
-      reason: "ProgressDeadlineExceeded",
+      reason: Reason.ProgressDeadlineExceeded,
       message: `the mesh is not available after ${Math.round(deadlineMs / 1000)} s: ${blocking}; check the Deployments' events`,
     };
   }
@@ -23,4 +39,17 @@ export function outcomeOf(
     reason: phases.reason,
     message: `${phaseName(phases.phase)}: ${phases.message}`,
   };
+}
+
+/** When to run again: soon while waiting, slowly once stalled, at the resync when done. */
+export function nextRun(
+  outcome: Outcome,
+  converged: boolean,
+  writes: number,
+  resyncMs: number,
+): ReconcileOutcome {
+  if (outcome.kind === "Stalled")
+    return { result: "stalled", requeueAfterMs: WAIT_REQUEUE_MS * 5, writes };
+  if (!converged) return { result: "requeue", requeueAfterMs: WAIT_REQUEUE_MS, writes };
+  return { result: "success", requeueAfterMs: resyncMs, writes };
 }

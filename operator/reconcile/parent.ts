@@ -12,12 +12,13 @@ import {
   TOOLING,
   TOOLING_ANNOTATION,
 } from "./apply-set.ts";
-import type { ApplyTarget } from "../kube/server-side-apply.ts";
+import { FINALIZER } from "../api/distribution.ts";
+import type { KubeObject } from "../kube/object.ts";
 
-export const FINALIZER = "meshkeeper.dev/teardown";
+export { FINALIZER } from "../api/distribution.ts";
 
 /** Our metadata on the parent, for the given group-kinds annotation value. */
-export function parentMetadata(name: string, groupKinds: string): ApplyTarget {
+export function parentMetadata(name: string, groupKinds: string): KubeObject {
   return {
     apiVersion: API_VERSION_STRING,
     kind: "MeshConfig",
@@ -31,7 +32,7 @@ export function parentMetadata(name: string, groupKinds: string): ApplyTarget {
 }
 
 /** The parent with none of our metadata: applying it releases the finalizer. */
-export function releasedParent(name: string): ApplyTarget {
+export function releasedParent(name: string): KubeObject {
   return { apiVersion: API_VERSION_STRING, kind: "MeshConfig", metadata: { name } };
 }
 

@@ -1,28 +1,44 @@
 /**
- * The apply phases of DESIGN.md. Each phase is applied whole, then its gate is checked; a
- * closed gate ends the reconcile as Waiting (and requeues) instead of blocking the process.
+ * The apply phases of DESIGN.md, as a table: each phase is applied whole, then its gate
+ * (gates.ts) is checked; a closed gate ends the reconcile as Waiting (and requeues)
+ * instead of blocking the process.
  *   1 namespaces and Istio CRDs          gate: every CRD Established
- *   2 the CA secrets                     gate: the CA is valid (certificate-authority.ts)
+ *   2 the CA secrets                     gate: the CA is valid (the secure step's answer)
  *   3 RBAC, ConfigMaps, Services          -
  *   4 istiod Deployment and its scaling  gate: istiod Available
  *   5 webhooks (injector, validator)     -
  *   6 PeerAuthentication, AuthorizationPolicy, Telemetry
  *   7 gateways
+ * The CA's Secrets are not applied objects: the secure step (certificate-authority.ts)
+ * creates them between phases 1 and 2, and phase 2's gate reads its answer.
  */
 import type { RenderedObject } from "../render/render.ts";
 
-export const PHASE_NAMES = [
-  "namespaces and CRDs",
-  "CA secret",
-  "RBAC, config and services",
-  "istiod",
-  "webhooks",
-  "policies",
-  "gateways",
-] as const;
+export type GateName = "crdsEstablished" | "caReady" | "istiodAvailable";
 
-/** The phase the CA is ensured in (certificate-authority.ts), by index. */
-export const CA_PHASE = 1;
+export interface Phase {
+  readonly name: string;
+  readonly gate?: GateName;
+}
+
+export const PHASES: readonly Phase[] = [
+  { name: "namespaces and CRDs", gate: "crdsEstablished" },
+  { name: "CA secret", gate: "caReady" },
+  { name: "RBAC, config and services" },
+  { name: "istiod", gate: "istiodAvailable" },
+  { name: "webhooks" },
+  { name: "policies" },
+  { name: "gateways" },
+];
+
+export const PHASE_NAMES = PHASES.map((phase) => phase.name);
+
+/** The phase whose gate is the CA (certificate-authority.ts), by index: secure runs before it. */
+export const CA_PHASE = PHASES.findIndex((phase) => phase.name === "CA secret");
+
+export function phaseName(phase: number): string {
+  return PHASE_NAMES[phase] ?? `phase ${phase}`;
+}
 
 const WORKLOAD_KINDS = new Set(["Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget"]);
 const WEBHOOK_KINDS = new Set(["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"]);

@@ -5,7 +5,6 @@
  * ApplySet label, are never touched.
  */
 import type { KubeObject } from "../kube/object.ts";
-import type { KubernetesObject } from "../render/template-engine.ts";
 import { applySetId, isMember, PART_OF_LABEL } from "./apply-set.ts";
 import { identity } from "./identity.ts";
 
@@ -15,7 +14,7 @@ interface OwnerReference {
 }
 
 export function isOurMember(object: KubeObject, parent: { name: string; uid: string }): boolean {
-  const labels = (object.metadata.labels ?? {}) as Record<string, string>;
+  const labels = object.metadata.labels ?? {};
   const owners = (object.metadata.ownerReferences ?? []) as OwnerReference[];
   return (
     labels[PART_OF_LABEL] === applySetId(parent.name) &&
@@ -25,20 +24,17 @@ export function isOurMember(object: KubeObject, parent: { name: string; uid: str
 
 export function staleObjects(
   live: readonly KubeObject[],
-  desired: readonly KubernetesObject[],
+  desired: readonly KubeObject[],
   parent: { name: string; uid: string },
 ): KubeObject[] {
   const wanted = new Set(desired.map((o) => identity(o)));
   return live.filter(
-    (o) =>
-      isOurMember(o, parent) &&
-      !wanted.has(identity(o as KubernetesObject)) &&
-      !o.metadata.deletionTimestamp,
+    (o) => isOurMember(o, parent) && !wanted.has(identity(o)) && !o.metadata.deletionTimestamp,
   );
 }
 
 /** The desired object as an ApplySet member: labelled with the ApplySet's id. */
-export function asMember(object: KubernetesObject, parentName: string): KubernetesObject {
+export function asMember(object: KubeObject, parentName: string): KubeObject {
   if (!isMember(object.kind)) return object;
   return {
     ...object,

@@ -7,8 +7,9 @@
  */
 import type { DesiredCondition } from "./conditions.ts";
 
-/** Set to "true" on the MeshConfig to stop the operator changing anything. */
-export const PAUSED_ANNOTATION = "meshkeeper.dev/paused";
+import { PAUSED_ANNOTATION } from "../api/distribution.ts";
+
+export { PAUSED_ANNOTATION } from "../api/distribution.ts";
 
 export type Outcome =
   /** Every phase applied for this generation. */

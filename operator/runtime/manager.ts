@@ -15,8 +15,6 @@ import type { EventType } from "../kube/reflector.ts";
 import { RestClient, type ClusterAccess } from "../kube/rest-client.ts";
 import { ServerSideApply } from "../kube/server-side-apply.ts";
 import { Workqueue } from "../kube/workqueue.ts";
-import { ObjectApplier } from "../reconcile/applier.ts";
-import { CertificateAuthority } from "../reconcile/certificate-authority.ts";
 import { MESH_CONFIG_KIND } from "../reconcile/mesh-config-object.ts";
 import { OWNED_KINDS } from "../reconcile/owned-kinds.ts";
 import { Reconciler, type ReconcileOutcome } from "../reconcile/reconciler.ts";
@@ -126,11 +124,7 @@ export class Manager {
     this.reconciler = new Reconciler({
       cache: this.cache,
       meshConfigs: this.meshConfigs,
-      ssa,
-      ca: new CertificateAuthority(ssa),
-      applier: new ObjectApplier(ssa, (verb, kind) => {
-        this.metrics.countWrite(verb, kind);
-      }),
+      api: ssa,
       countWrite: (verb, kind) => {
         this.metrics.countWrite(verb, kind);
       },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { KubeObject } from "../../../operator/kube/object.ts";
 import type { CaState } from "../../../operator/reconcile/certificate-authority.ts";
 import {
   CA_HASH_ANNOTATION,
@@ -6,7 +7,6 @@ import {
   caExpiry,
   withCaHash,
 } from "../../../operator/reconcile/ca-status.ts";
-import type { KubernetesObject } from "../../../operator/render/template-engine.ts";
 
 const ready = (rootExpiringSoon: boolean): Extract<CaState, { kind: "ready" }> => ({
   kind: "ready",
@@ -93,7 +93,7 @@ describe("caExpiry", () => {
 });
 
 describe("withCaHash", () => {
-  const deployment = (component: string): KubernetesObject => ({
+  const deployment = (component: string): KubeObject => ({
     apiVersion: "apps/v1",
     kind: "Deployment",
     metadata: { name: component, labels: { "app.kubernetes.io/component": component } },

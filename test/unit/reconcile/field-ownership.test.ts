@@ -1,12 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FIELD_MANAGER } from "../../../operator/kube/server-side-apply.ts";
-import type { KubernetesObject } from "../../../operator/render/template-engine.ts";
-import {
-  ourFields,
-  withoutHandedOverFields,
-  type LiveObject,
-  type ManagedFieldsEntry,
-} from "../../../operator/reconcile/field-ownership.ts";
+import type { KubeObject, ManagedFieldsEntry } from "../../../operator/kube/object.ts";
+import { ourFields, withoutHandedOverFields } from "../../../operator/reconcile/field-ownership.ts";
 import { renderSample } from "./samples.ts";
 
 const rendered = renderSample("production.yaml").map((r) => r.object);
@@ -14,10 +9,8 @@ const validator = rendered.find(
   (o) =>
     o.kind === "ValidatingWebhookConfiguration" &&
     o.metadata.name === "istio-validator-istio-system",
-) as KubernetesObject;
-const injector = rendered.find(
-  (o) => o.kind === "MutatingWebhookConfiguration",
-) as KubernetesObject;
+) as KubeObject;
+const injector = rendered.find((o) => o.kind === "MutatingWebhookConfiguration") as KubeObject;
 
 /** fieldsV1 as the API server writes it for one webhook entry of the list. */
 function webhookFields(name: string, fields: readonly string[]) {
@@ -48,10 +41,12 @@ const istiodTookCaBundle: ManagedFieldsEntry = {
   },
 };
 
-const live = (...managedFields: ManagedFieldsEntry[]): LiveObject => ({
+const live = (...managedFields: ManagedFieldsEntry[]): KubeObject => ({
+  apiVersion: "admissionregistration.k8s.io/v1",
+  kind: "ValidatingWebhookConfiguration",
   metadata: { name: "x", managedFields },
 });
-const webhooks = (o: KubernetesObject) => o.webhooks as Record<string, unknown>[];
+const webhooks = (o: KubeObject) => o.webhooks as Record<string, unknown>[];
 
 describe("withoutHandedOverFields", () => {
   it("starts from a validator that asks for failurePolicy Ignore", () => {
@@ -74,7 +69,9 @@ describe("withoutHandedOverFields", () => {
     expect(withoutHandedOverFields(validator, live(ours))).toBe(validator);
     expect(withoutHandedOverFields(validator, live(ours, istiodTookCaBundle))).toBe(validator);
     expect(withoutHandedOverFields(validator, live())).toBe(validator);
-    expect(withoutHandedOverFields(validator, { metadata: { name: "x" } })).toBe(validator);
+    expect(withoutHandedOverFields(validator, { ...live(), metadata: { name: "x" } })).toBe(
+      validator,
+    );
   });
 
   it("sends everything when the object does not exist yet", () => {
@@ -84,7 +81,7 @@ describe("withoutHandedOverFields", () => {
   it("never strips anything from other kinds, the injector included", () => {
     expect(withoutHandedOverFields(injector, live(istiodTookFailurePolicy))).toBe(injector);
     expect(webhooks(injector).every((w) => w.failurePolicy === "Fail")).toBe(true);
-    const deployment = rendered.find((o) => o.kind === "Deployment") as KubernetesObject;
+    const deployment = rendered.find((o) => o.kind === "Deployment") as KubeObject;
     expect(withoutHandedOverFields(deployment, live(istiodTookFailurePolicy))).toBe(deployment);
   });
 });
@@ -108,7 +105,7 @@ describe("ourFields", () => {
 
   it("is null when we own nothing", () => {
     expect(ourFields(live())).toBe("null");
-    expect(ourFields({ metadata: {} })).toBe("null");
+    expect(ourFields({ ...live(), metadata: { name: "x" } })).toBe("null");
     expect(
       ourFields(
         live({ manager: FIELD_MANAGER, operation: "Apply", subresource: "status", fieldsV1: {} }),

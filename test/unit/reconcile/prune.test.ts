@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../../../operator/kube/object.ts";
-import type { KubernetesObject } from "../../../operator/render/template-engine.ts";
 import { applySetId, PART_OF_LABEL } from "../../../operator/reconcile/apply-set.ts";
 import { asMember, isOurMember, staleObjects } from "../../../operator/reconcile/prune.ts";
 
@@ -43,7 +42,7 @@ function liveObject(name: string, options: Options = {}): KubeObject {
   };
 }
 
-const desired = (name: string, kind = "ConfigMap", apiVersion = "v1"): KubernetesObject => ({
+const desired = (name: string, kind = "ConfigMap", apiVersion = "v1"): KubeObject => ({
   apiVersion,
   kind,
   metadata: { name, namespace: "istio-system" },
@@ -116,7 +115,7 @@ describe("staleObjects", () => {
 
 describe("asMember", () => {
   it("adds the part-of label, keeping the other labels, without changing the input", () => {
-    const object: KubernetesObject = {
+    const object: KubeObject = {
       apiVersion: "apps/v1",
       kind: "Deployment",
       metadata: { name: "istiod", namespace: "istio-system", labels: { app: "istiod" } },
@@ -132,12 +131,12 @@ describe("asMember", () => {
   });
 
   it("leaves namespaces and CRDs as they are: they are never members", () => {
-    const namespace: KubernetesObject = {
+    const namespace: KubeObject = {
       apiVersion: "v1",
       kind: "Namespace",
       metadata: { name: "istio-system" },
     };
-    const crd: KubernetesObject = {
+    const crd: KubeObject = {
       apiVersion: "apiextensions.k8s.io/v1",
       kind: "CustomResourceDefinition",
       metadata: { name: "telemetries.telemetry.istio.io", labels: { app: "istio" } },

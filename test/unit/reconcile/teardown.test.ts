@@ -1,7 +1,6 @@
 import { describe as suite, expect, it } from "vitest";
 import type { KubeObject } from "../../../operator/kube/object.ts";
 import { COMPONENT_LABEL } from "../../../operator/render/render.ts";
-import type { KubernetesObject } from "../../../operator/render/template-engine.ts";
 import { applySetId, PART_OF_LABEL } from "../../../operator/reconcile/apply-set.ts";
 import { describe, identity } from "../../../operator/reconcile/identity.ts";
 import { asMember } from "../../../operator/reconcile/prune.ts";
@@ -14,11 +13,10 @@ const cluster: KubeObject[] = renderSample("production.yaml").map((r) =>
 );
 const parent = { name: OWNER.name, uid: OWNER.uid };
 
-const names = (objects: readonly KubeObject[]) =>
-  objects.map((o) => describe(o as KubernetesObject));
+const names = (objects: readonly KubeObject[]) => objects.map((o) => describe(o));
 const without = (live: readonly KubeObject[], gone: readonly KubeObject[]) => {
-  const ids = new Set(gone.map((o) => identity(o as KubernetesObject)));
-  return live.filter((o) => !ids.has(identity(o as KubernetesObject)));
+  const ids = new Set(gone.map((o) => identity(o)));
+  return live.filter((o) => !ids.has(identity(o)));
 };
 const deleting = (o: KubeObject): KubeObject => ({
   ...o,
