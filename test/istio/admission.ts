@@ -15,7 +15,8 @@ export type InjectionOutcome =
   | { kind: "unchanged"; pod: Pod }
   | { kind: "refused"; message: string };
 
-function post(
+/** POSTs JSON to one of istiod's webhooks over TLS checked against the mesh root. */
+export function post(
   url: string,
   body: unknown,
   rootCert: string,

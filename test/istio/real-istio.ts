@@ -218,7 +218,12 @@ const PLURALS: Record<string, string> = {
 /** Server-side apply as a person with kubectl, for the core kinds the tier creates. */
 export async function applyAsAdmin(
   admin: RestClient,
-  object: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } },
+  object: {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+    [field: string]: unknown;
+  },
   path?: string,
 ): Promise<void> {
   const plural = PLURALS[object.kind];
