@@ -42,6 +42,8 @@ export interface MemoryRow {
   readonly heapUsedMiB: number;
   readonly heapTotalMiB: number;
   readonly note: string;
+  /** Set on the rows after a change to N gateways. */
+  readonly gateways?: number;
 }
 
 export interface Results {
@@ -147,11 +149,35 @@ function memoryTable(r: Results, reproduce: string): void {
   );
 }
 
+/**
+ * MiB per gateway from the row before the first gateway change to it, and from there to
+ * the last one: linear means the second is no larger than the first (within noise).
+ */
+function perGateway(memory: readonly MemoryRow[]) {
+  const withGateways = memory.filter((m) => m.gateways !== undefined);
+  const [first, last] = [withGateways[0], withGateways.at(-1)];
+  if (!first || !last || first === last) return undefined;
+  const before = memory[memory.indexOf(first) - 1];
+  if (!before) return undefined;
+  // The production sample itself has 2 gateways.
+  const early = (first.rssMiB - before.rssMiB) / ((first.gateways ?? 0) - 2);
+  const late = (last.rssMiB - first.rssMiB) / ((last.gateways ?? 0) - (first.gateways ?? 0));
+  return { early, late, first, last };
+}
+
 function targetsTable({ cold, noOp, drift, memory, floor }: Results, reproduce: string): void {
   const ratio = cold.reconciledMs / floor.applyMs;
   const noOpP95 = percentile(noOp.durationsMs, 0.95);
   const driftP50 = median(drift.latenciesMs);
-  const peak = Math.max(...memory.map((m) => m.rssMiB));
+  const slope = perGateway(memory);
+  // Throughout: every row up to the first gateway change (the 100-gateway row is the
+  // linearity check, not part of the budget).
+  const budgeted = slope ? memory.slice(0, memory.indexOf(slope.first) + 1) : memory;
+  const peak = Math.max(...budgeted.map((m) => m.rssMiB));
+  const linear = slope ? slope.late <= Math.max(slope.early, 0) * 1.5 + 0.05 : false;
+  const slopeText = slope
+    ? `${slope.early.toFixed(2)} MiB/gateway to ${slope.first.gateways ?? 0}, ${slope.late.toFixed(2)} from there to ${slope.last.gateways ?? 0} (${mib(slope.last.rssMiB)})`
+    : "no gateway rows";
   printTable(
     "Targets",
     ["target", "measured", "result"],
@@ -169,7 +195,12 @@ function targetsTable({ cold, noOp, drift, memory, floor }: Results, reproduce: 
       ["no-op reconcile writes nothing", String(noOp.writes), verdict(noOp.writes === 0)],
       ["no-op reconcile p95 under 50 ms", ms(noOpP95), verdict(noOpP95 < 50)],
       ["drift repair p50 under 500 ms", ms(driftP50), verdict(driftP50 < 500)],
-      ["resident memory under 150 MiB, throughout", `${mib(peak)} peak`, verdict(peak < 150)],
+      [
+        "resident memory under 100 MiB, throughout (started to the first gateway change)",
+        `${mib(peak)} peak`,
+        verdict(peak < 100),
+      ],
+      ["memory per gateway stays linear (no larger at the high end)", slopeText, verdict(linear)],
     ],
     reproduce,
   );

@@ -5,8 +5,10 @@
  *      cluster), to Reconciled=True and to Ready=True, with writes per object;
  *   2. no-op reconciles (a metadata touch): writes and reconcile time;
  *   3. drift repair: istiod's Service deleted, time until it exists again;
- *   4. the operator's resident memory: idle, with 1,000 foreign namespaces, with 20 gateways.
- * Run: npm run bench:operator [-- --touches N --deletes N --namespaces N --gateways N]
+ *   4. the operator's resident memory: idle, with 1,000 foreign namespaces, with 20 gateways,
+ *      with 100 gateways (the cost per gateway must stay linear).
+ * The operator is dist/meshkeeper.js, the file the image runs (rebuilt first if stale).
+ * Run: npm run bench:operator [-- --touches N --deletes N --namespaces N --gateways N --many-gateways N]
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -46,13 +48,15 @@ const { values } = parseArgs({
     deletes: { type: "string", default: "20" },
     namespaces: { type: "string", default: "1000" },
     gateways: { type: "string", default: "20" },
+    "many-gateways": { type: "string", default: "100" },
   },
 });
 const touches = Number(values.touches);
 const deletes = Number(values.deletes);
 const foreignNamespaces = Number(values.namespaces);
 const gatewayCount = Number(values.gateways);
-const REPRODUCE = `npm run bench:operator -- --touches ${touches} --deletes ${deletes} --namespaces ${foreignNamespaces} --gateways ${gatewayCount}`;
+const manyGateways = Number(values["many-gateways"]);
+const REPRODUCE = `npm run bench:operator -- --touches ${touches} --deletes ${deletes} --namespaces ${foreignNamespaces} --gateways ${gatewayCount} --many-gateways ${manyGateways}`;
 
 const SAMPLE = new URL("../config/samples/production.yaml", import.meta.url).pathname;
 const MESH_PATH = "/apis/meshkeeper.dev/v1alpha1/meshconfigs/default";
@@ -320,9 +324,9 @@ async function createNamespaces(client: RestClient): Promise<number> {
 }
 
 /** The production sample with its gateways replaced by gw-1..gw-N, each in its namespace. */
-function meshWithGateways(): string {
+function meshWithGateways(count: number): string {
   const sample = parse(readFileSync(SAMPLE, "utf8")) as { spec: Record<string, unknown> };
-  const gateways = Array.from({ length: gatewayCount }, (_, i) => ({
+  const gateways = Array.from({ length: count }, (_, i) => ({
     name: `gw-${i + 1}`,
     namespace: `gw-${i + 1}`,
     type: "ingress",
@@ -331,7 +335,7 @@ function meshWithGateways(): string {
 }
 
 async function memoryWithLoad(context: MeshContext): Promise<MemoryRow[]> {
-  const { plane, client, operator } = context;
+  const { client, operator } = context;
   const rows = [await memoryRow(operator, "after the no-op and drift runs")];
   const before = await operator.scrape();
   const createMs = await createNamespaces(client);
@@ -344,21 +348,29 @@ async function memoryWithLoad(context: MeshContext): Promise<MemoryRow[]> {
       `created in ${seconds(createMs)}; they caused ${reconciles} reconciles`,
     ),
   );
-  const file = join(work, "gateways.yaml");
-  writeFileSync(file, meshWithGateways());
+  rows.push(
+    await withGateways(context, gatewayCount, `+ ${gatewayCount} gateways (2 pruned), Ready`),
+  );
+  rows.push(await withGateways(context, manyGateways, `+ ${manyGateways} gateways, Ready`));
+  return rows;
+}
+
+/** The MeshConfig changed to `count` gateways gw-1..gw-N; memory once it is Ready again. */
+async function withGateways(context: MeshContext, count: number, state: string) {
+  const { plane, client, operator } = context;
+  const file = join(work, `gateways-${count}.yaml`);
+  writeFileSync(file, meshWithGateways(count));
   const started = Date.now();
   await kubectlOk(plane.kubeconfigPath, [...SSA, "-f", file]);
-  const mc = await conditionTrue(client, "Ready");
+  const mc = await conditionTrue(client, "Ready", 300_000);
   const readyMs = Date.now() - started;
   await operator.settle(1_000);
-  rows.push(
-    await memoryRow(
-      operator,
-      `+ ${gatewayCount} gateways (2 pruned), Ready`,
-      `${mc.status?.managedObjects ?? 0} objects; Ready ${seconds(readyMs)} after the apply`,
-    ),
+  const row = await memoryRow(
+    operator,
+    state,
+    `${mc.status?.managedObjects ?? 0} objects; Ready ${seconds(readyMs)} after the apply`,
   );
-  return rows;
+  return { ...row, gateways: count };
 }
 
 // ---------------------------------------------------------------- the run
