@@ -2,6 +2,7 @@
 import { cpus, loadavg } from "node:os";
 import { percentile } from "./operator-report.ts";
 import type { Scrape } from "./operator-process.ts";
+import type { EditOutcome } from "./soak-convergence.ts";
 import { median, printTable, seconds } from "./table.ts";
 
 export interface Sample {
@@ -16,8 +17,10 @@ export interface SoakResult {
   /** How long each API server restart kept it away (stop, start, /readyz). */
   readonly downtimesMs: readonly number[];
   readonly namespaces: { readonly created: number; readonly deleted: number };
-  /** Per edit: from the PATCH until Reconciled and Ready for its generation. */
-  readonly convergeMs: readonly number[];
+  /** Every edit: its generation, when it was made and when it converged. */
+  readonly edited: readonly EditOutcome[];
+  /** Edits not converged yet when the soak's restarts stopped. */
+  readonly unsettledAtEnd: number;
   readonly samples: readonly Sample[];
   /** Two scrapes 30 s apart after the soak, the API server left alone. */
   readonly quiet: { readonly from: Scrape; readonly to: Scrape; readonly seconds: number };
@@ -126,7 +129,9 @@ function figuresOf(result: SoakResult): Figures {
       churned:
         result.namespaces.created === result.namespaceTarget &&
         result.namespaces.deleted === result.namespaceTarget,
-      converged: result.convergeMs.length === result.edits,
+      converged:
+        result.edited.length === result.edits &&
+        result.edited.every((e) => e.convergedAt !== undefined),
       bounded: peakRps <= result.maxRps,
       quiet: quietRps < 1,
       // Growth within 10 % (and at least 10 MiB, the collector's own swing) counts as flat.
@@ -136,7 +141,11 @@ function figuresOf(result: SoakResult): Figures {
 }
 
 function summaryRows(result: SoakResult, f: Figures): string[][] {
-  const { convergeMs, downtimesMs } = result;
+  const { downtimesMs, edited } = result;
+  const convergeMs = edited.flatMap((e) =>
+    e.convergedAt === undefined ? [] : [e.convergedAt - e.editedAt],
+  );
+  const exact = edited.filter((e) => e.exact === true).length;
   const signed = (n: number) => `${n >= 0 ? "+" : ""}${n.toFixed(1)}`;
   return [
     ["soak", seconds(result.soakMs), ""],
@@ -152,7 +161,7 @@ function summaryRows(result: SoakResult, f: Figures): string[][] {
     ],
     [
       "MeshConfig edits converged (Reconciled + Ready)",
-      `${convergeMs.length} / ${result.edits}; p50 ${seconds(median(convergeMs))}, p95 ${seconds(percentile(convergeMs, 0.95))}, max ${seconds(Math.max(0, ...convergeMs))}`,
+      `${convergeMs.length} / ${result.edits} (${exact} at their own generation, ${result.unsettledAtEnd} after the restarts stopped); p50 ${seconds(median(convergeMs))}, p95 ${seconds(percentile(convergeMs, 0.95))}, max ${seconds(Math.max(0, ...convergeMs))}`,
       verdict(f.checks.converged),
     ],
     [

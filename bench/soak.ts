@@ -2,8 +2,8 @@
  * Soak: the operator (a `meshkeeper run` child process, as bench/operator.ts starts it)
  * against a local control plane whose API server is restarted every few seconds, for the
  * whole run, while 1,000 namespaces are created and deleted and the MeshConfig is edited
- * 100 times. It checks that every edit converges (Reconciled and Ready for its
- * generation), that the operator never hot-loops (requests per second, from its own
+ * 100 times. It checks that every edit converges (a generation at least as new as its
+ * own Reconciled and Ready: soak-convergence.ts), that the operator never hot-loops (requests per second, from its own
  * meshkeeper_api_requests_total, bounded in every sample window), and that its memory
  * does not grow (VmRSS sampled throughout). Prints tables and the reproducing command.
  * Run: npm run bench:soak [-- --duration 600 --restart-every 5 --namespaces 1000 --edits 100]
@@ -19,6 +19,7 @@ import {
   residentMiB,
   withOperatorCluster,
 } from "./operator-process.ts";
+import { ConvergenceTracker, MESH_PATH } from "./soak-convergence.ts";
 import { report, type SoakResult, type Sample } from "./soak-report.ts";
 
 const FLAGS = {
@@ -50,7 +51,6 @@ function readFlags(): Record<Flag, number> {
 const flags = readFlags();
 const REPRODUCE = `npm run bench:soak -- ${(Object.keys(FLAGS) as Flag[]).map((f) => `--${f} ${flags[f]}`).join(" ")}`;
 const SAMPLE = new URL("../config/samples/production.yaml", import.meta.url).pathname;
-const MESH_PATH = "/apis/meshkeeper.dev/v1alpha1/meshconfigs/default";
 const CONVERGE_TIMEOUT_MS = 180_000;
 
 /** Retries a request of the bench's own while the API server is down (it restarts on purpose). */
@@ -68,28 +68,6 @@ async function persist<T>(what: string, send: () => Promise<T>, accept: number[]
         throw new Error(`${what}: still failing after 120 s`, { cause: error });
       await sleep(200);
     }
-  }
-}
-
-/** Waits until the MeshConfig reports Reconciled and Ready for at least this generation. */
-async function converged(client: RestClient, generation: number): Promise<void> {
-  const deadline = Date.now() + CONVERGE_TIMEOUT_MS;
-  for (;;) {
-    const mc = await client
-      .send<MeshConfigObject>({ method: "GET", path: MESH_PATH })
-      .catch(() => undefined);
-    const status = mc?.status;
-    const current = (status?.observedGeneration ?? 0) >= generation;
-    const isTrue = (type: string) =>
-      status?.conditions?.some(
-        (c) => c.type === type && c.status === "True" && (c.observedGeneration ?? 0) >= generation,
-      );
-    if (current && isTrue("Reconciled") && isTrue("Ready")) return;
-    if (Date.now() > deadline)
-      throw new Error(
-        `generation ${generation} did not converge in ${CONVERGE_TIMEOUT_MS / 1000} s`,
-      );
-    await sleep(50);
   }
 }
 
@@ -151,14 +129,13 @@ function editPatch(i: number) {
   };
 }
 
-/** `edits` edits evenly over the run, each waited for until it has converged. */
-async function editLoop(client: RestClient, end: number): Promise<number[]> {
+/** `edits` edits evenly over the run; the tracker notes when each one converges. */
+async function editLoop(client: RestClient, tracker: ConvergenceTracker, end: number) {
   const intervalMs = (end - Date.now()) / flags.edits;
-  const convergeMs: number[] = [];
   for (let i = 0; i < flags.edits; i += 1) {
     const slot = end - (flags.edits - i) * intervalMs;
     if (slot > Date.now()) await sleep(slot - Date.now());
-    const started = Date.now();
+    const editedAt = Date.now();
     const patched = await persist(`edit ${i + 1}`, () =>
       client.send<MeshConfigObject>({
         method: "PATCH",
@@ -167,10 +144,8 @@ async function editLoop(client: RestClient, end: number): Promise<number[]> {
         body: editPatch(i),
       }),
     );
-    await converged(client, patched?.metadata.generation ?? 0);
-    convergeMs.push(Date.now() - started);
+    tracker.track(patched?.metadata.generation ?? 0, editedAt);
   }
-  return convergeMs;
 }
 
 /** Samples the operator's memory and request counters every `sample-every` seconds. */
@@ -206,17 +181,29 @@ async function soak(
   const first = await persist("read the MeshConfig", () =>
     client.send<MeshConfigObject>({ method: "GET", path: MESH_PATH }),
   );
-  await converged(client, first?.metadata.generation ?? 1);
+  const initial = new ConvergenceTracker(client);
+  initial.track(first?.metadata.generation ?? 1);
+  initial.start();
+  await initial.settled(CONVERGE_TIMEOUT_MS);
+  await initial.stop();
+  const tracker = new ConvergenceTracker(client);
+  tracker.start();
   await operator.settle(1_000);
   const started = Date.now();
   const end = started + flags.duration * 1000;
   const sampling = sampler(operator, started);
-  const [downtimesMs, namespaces, convergeMs] = await Promise.all([
+  const [downtimesMs, namespaces] = await Promise.all([
     restartLoop(plane, end),
     namespaceChurn(client, end),
-    editLoop(client, end),
+    editLoop(client, tracker, end),
   ]);
   const soakMs = Date.now() - started;
+  // Edits still converging when the restarts stop get a last chance, counted apart.
+  const unsettledAtEnd = tracker.edits.filter((e) => e.convergedAt === undefined).length;
+  await tracker.settled(CONVERGE_TIMEOUT_MS).catch((error: unknown) => {
+    console.error((error as Error).message);
+  });
+  await tracker.stop();
   // Afterwards, with the API server left alone: an idle operator sends (almost) nothing.
   const quietFrom = await operator.settle(2_000, 120_000);
   await sleep(30_000);
@@ -226,7 +213,8 @@ async function soak(
     soakMs,
     downtimesMs,
     namespaces,
-    convergeMs,
+    edited: tracker.edits,
+    unsettledAtEnd,
     samples: sampling.samples,
     quiet: { from: quietFrom, to: quietTo, seconds: 30 },
     problems: operator.problems(),
