@@ -3,9 +3,10 @@
  * against a local control plane whose API server is restarted every few seconds, for the
  * whole run, while 1,000 namespaces are created and deleted and the MeshConfig is edited
  * 100 times. It checks that every edit converges (a generation at least as new as its
- * own Reconciled and Ready: soak-convergence.ts), that the operator never hot-loops (requests per second, from its own
- * meshkeeper_api_requests_total, bounded in every sample window), and that its memory
- * does not grow (VmRSS sampled throughout). Prints tables and the reproducing command.
+ * own Reconciled and Ready: soak-convergence.ts), that the operator never hot-loops
+ * (requests per second, from its own meshkeeper_api_requests_total, bounded in every
+ * sample window), and that its memory does not grow (VmRSS sampled throughout). Prints
+ * tables and the command that reproduces them.
  * Run: npm run bench:soak [-- --duration 600 --restart-every 5 --namespaces 1000 --edits 100]
  */
 import { setTimeout as sleep } from "node:timers/promises";
