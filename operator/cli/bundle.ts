@@ -7,10 +7,11 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { parseArgs } from "node:util";
 import { BUNDLE_DIR, CATALOG_DIR, generateOlmFiles } from "../olm/bundle.ts";
 import { REPO_ROOT } from "../olm/kustomize.ts";
 import { ensureValidators, validateBundle, validateCatalog } from "../olm/validators.ts";
+import { BUNDLE_OPTIONS, BUNDLE_USAGE } from "./usage.ts";
+import { parseOptions } from "./args.ts";
 
 function filesUnder(dir: string): string[] {
   const root = join(REPO_ROOT, dir);
@@ -39,13 +40,8 @@ export function staleness(files: ReadonlyMap<string, string>): Staleness {
 }
 
 export async function bundleCommand(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      check: { type: "boolean", default: false },
-      validate: { type: "boolean", default: false },
-    },
-  });
+  const values = parseOptions(argv, BUNDLE_OPTIONS, BUNDLE_USAGE);
+  if (values === undefined) return 0;
   const files = await generateOlmFiles();
   const { changed, extra } = staleness(files);
   if (values.check) {

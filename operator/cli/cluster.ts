@@ -1,8 +1,8 @@
 /**
  * `meshkeeper cluster up|down|status|build|serve`: the local control plane for people.
  * `up` returns once the cluster is healthy and prints the KUBECONFIG line; the cluster
- * keeps running in the background (owned by a detached `cluster serve` supervisor) until
- * `down`. Ctrl-C during `up` stops the supervisor it started.
+ * keeps running in the background (owned by a detached `cluster serve` supervisor, an
+ * internal verb) until `down`. Ctrl-C during `up` stops the supervisor it started.
  */
 import { stopBackgroundOperator } from "../local/background-operator.ts";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -10,7 +10,6 @@ import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { surveyBinaries } from "../local/assets.ts";
 import {
   backgroundPaths,
@@ -23,6 +22,7 @@ import {
   type ClusterState,
 } from "../local/background.ts";
 import { buildBinaries } from "../local/build.ts";
+import { ensureGoTool, GO_TOOLS } from "../local/go-tool.ts";
 import { cleanupOnExit } from "../local/cleanup-on-exit.ts";
 import { BINARIES } from "../local/components.ts";
 import { LocalControlPlane } from "../local/control-plane.ts";
@@ -30,31 +30,49 @@ import { LocalClusterError } from "../local/errors.ts";
 import { httpGet } from "../local/http-probe.ts";
 import { isAlive, isOurs, signalGroupIfOurs } from "../local/pids.ts";
 import { assertPortFree } from "../local/ports.ts";
+import {
+  checkCommandLine,
+  CLUSTER_STATUS_USAGE,
+  CLUSTER_UP_OPTIONS,
+  CLUSTER_UP_USAGE,
+  OUTPUT_OPTION,
+} from "./usage.ts";
+import { parseOptions, UsageError } from "./args.ts";
+import { formatValue, outputFormat } from "./output.ts";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 const say = (line: string) => {
   console.log(line);
 };
 
-function options(argv: readonly string[]) {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: { port: { type: "string" }, nodes: { type: "string", default: "1" } },
-  });
+function upOptions(values: { port?: string | undefined; nodes: string }) {
   const port = values.port === undefined ? undefined : Number(values.port);
   const nodes = Number(values.nodes);
   if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
-    throw new LocalClusterError(`--port ${values.port ?? ""} is not a port number`, "use 1-65535");
+    throw new UsageError(
+      `--port ${values.port ?? ""} is not a port number (use 1-65535)`,
+      CLUSTER_UP_USAGE,
+    );
   }
   if (!(Number.isInteger(nodes) && nodes >= 1 && nodes <= 100)) {
-    throw new LocalClusterError(`--nodes ${values.nodes} is not a node count`, "use 1-100");
+    throw new UsageError(
+      `--nodes ${values.nodes} is not a node count (use 1-100)`,
+      CLUSTER_UP_USAGE,
+    );
   }
   return { port, nodes };
 }
 
+function options(argv: readonly string[]) {
+  const values = parseOptions(argv, CLUSTER_UP_OPTIONS, CLUSTER_UP_USAGE);
+  return values && upOptions(values);
+}
+
 /** Runs in the detached supervisor: owns the components until SIGTERM. */
 async function serve(argv: readonly string[]): Promise<void> {
-  const { port, nodes } = options(argv);
+  const parsed = options(argv);
+  if (!parsed) return;
+  const { port, nodes } = parsed;
   const paths = backgroundPaths();
   const base = {
     pid: process.pid,
@@ -85,7 +103,9 @@ async function serve(argv: readonly string[]): Promise<void> {
 }
 
 async function up(argv: readonly string[]): Promise<void> {
-  const { port } = options(argv);
+  const parsed = options(argv);
+  if (!parsed) return;
+  const { port } = parsed;
   const paths = backgroundPaths();
   const running = readState(paths.stateFile);
   if (supervisorRunning(running)) {
@@ -174,37 +194,70 @@ async function apiserverReady(kubeconfigPath: string, server: string): Promise<b
   }
 }
 
-function printComponents(state: ClusterState): boolean {
-  say("COMPONENT                 PID      PORT   STATE    LOG");
-  let allRunning = true;
-  for (const c of state.components ?? []) {
-    const running = isOurs(c.pid, state.workDir);
-    allRunning &&= running;
-    const cells = [c.component.padEnd(25), String(c.pid).padEnd(8), String(c.port).padEnd(6)];
-    say(`${cells.join(" ")} ${(running ? "running" : "DEAD").padEnd(8)} ${c.logFile}`);
-  }
-  return allRunning;
+interface ComponentView {
+  readonly component: string;
+  readonly pid: number;
+  readonly port: number;
+  readonly running: boolean;
+  readonly logFile: string;
 }
 
-async function status(): Promise<number> {
+function componentViews(state: ClusterState): ComponentView[] {
+  return (state.components ?? []).map((c) => ({
+    component: c.component,
+    pid: c.pid,
+    port: c.port,
+    running: isOurs(c.pid, state.workDir),
+    logFile: c.logFile,
+  }));
+}
+
+function printComponents(components: readonly ComponentView[]): void {
+  say("COMPONENT                 PID      PORT   STATE    LOG");
+  for (const c of components) {
+    const cells = [c.component.padEnd(25), String(c.pid).padEnd(8), String(c.port).padEnd(6)];
+    say(`${cells.join(" ")} ${(c.running ? "running" : "DEAD").padEnd(8)} ${c.logFile}`);
+  }
+}
+
+async function status(argv: readonly string[]): Promise<number> {
+  const values = parseOptions(argv, OUTPUT_OPTION, CLUSTER_STATUS_USAGE);
+  if (values === undefined) return 0;
+  const format = outputFormat(values.output, ["table", "yaml", "json"], CLUSTER_STATUS_USAGE);
+  // With -o yaml|json, stdout carries data only: the reason for having none goes to stderr.
+  const tell =
+    format === "table"
+      ? say
+      : (line: string) => {
+          console.error(line);
+        };
   const state = readState(backgroundPaths().stateFile);
   if (!supervisorRunning(state)) {
-    say("no local cluster is running (start one with `npm run cluster -- up`)");
+    tell("no local cluster is running (start one with `npm run cluster -- up`)");
     return 1;
   }
   if (state.phase === "starting" || !state.server || !state.kubeconfig) {
-    say(`the local cluster is starting (supervisor pid ${state.pid}, log ${state.supervisorLog})`);
+    tell(`the local cluster is starting (supervisor pid ${state.pid}, log ${state.supervisorLog})`);
     return 1;
   }
   const ready = await apiserverReady(state.kubeconfig, state.server);
+  const components = componentViews(state);
+  const healthy = ready && components.every((c) => c.running);
+  if (format !== "table") {
+    const { server, startedAt, kubeconfig } = state;
+    const supervisor = { pid: state.pid, log: state.supervisorLog };
+    const view = { server, ready, startedAt, supervisor, kubeconfig, components };
+    process.stdout.write(formatValue(view, format));
+    return healthy ? 0 : 1;
+  }
   say(`server      ${state.server} (${ready ? "ready" : "NOT ready"})`);
   say(`started     ${state.startedAt}`);
   say(`supervisor  pid ${state.pid}, log ${state.supervisorLog}`);
   say("");
-  const allRunning = printComponents(state);
+  printComponents(components);
   say("");
   say(exportLine(state.kubeconfig));
-  return ready && allRunning ? 0 : 1;
+  return healthy ? 0 : 1;
 }
 
 async function build(): Promise<void> {
@@ -213,9 +266,13 @@ async function build(): Promise<void> {
     say(`${key}: ${located.path} (${located.source})`);
   await buildBinaries(missing);
   if (missing.length > 0) say(`built: ${missing.map((key) => BINARIES[key].name).join(", ")}`);
+  // The tests' Go helpers, so no test file pays for a build (cached by source hash).
+  say("test helpers (built from tools/ when their sources change):");
+  for (const tool of GO_TOOLS) say(`  ${tool}: ${await ensureGoTool(tool)}`);
 }
 
 export async function clusterCommand(argv: readonly string[]): Promise<number> {
+  if (!checkCommandLine("cluster", argv)) return 0;
   const [verb, ...rest] = argv;
   switch (verb) {
     case "up":
@@ -225,17 +282,13 @@ export async function clusterCommand(argv: readonly string[]): Promise<number> {
       await down();
       return 0;
     case "status":
-      return status();
+      return status(rest);
     case "build":
       await build();
       return 0;
-    case "serve":
+    default:
+      // checkCommandLine lets only the verbs above and `serve` through.
       await serve(rest);
       return 0;
-    default:
-      throw new LocalClusterError(
-        `unknown cluster command: ${verb ?? "(none)"}`,
-        "use one of: up [--port N] [--nodes N], down, status, build",
-      );
   }
 }

@@ -20,6 +20,8 @@ import { backgroundPaths, exportLine, readState } from "../local/background.ts";
 import { LocalClusterError } from "../local/errors.ts";
 import type { MeshConfigObject } from "../reconcile/mesh-config-object.ts";
 import { CRDS_DIR } from "../render/istio-crds.ts";
+import { DEMO_USAGE } from "./usage.ts";
+import { parseOptions } from "./args.ts";
 import { clusterCommand } from "./cluster.ts";
 import { isReady, statusTable } from "./status-table.ts";
 
@@ -98,7 +100,12 @@ function kubectlAlias(): string {
   return path ? `\n  alias kubectl=${path}` : "";
 }
 
-export async function demo(): Promise<number> {
+export async function demoCommand(argv: readonly string[]): Promise<number> {
+  if (parseOptions(argv, {}, DEMO_USAGE) === undefined) return 0;
+  return demo();
+}
+
+async function demo(): Promise<number> {
   const code = await clusterCommand(["up"]);
   if (code !== 0) return code;
   const kubeconfig = readState(backgroundPaths().stateFile)?.kubeconfig;

@@ -1,15 +1,18 @@
 /**
- * `meshkeeper render -f meshconfig.yaml [-o DIR]`: the objects the operator would apply,
- * offline. Prints multi-document YAML, or writes one file per object into DIR. A bad file
- * gets one clear error per problem, with the field path.
+ * `meshkeeper render -f meshconfig.yaml [-o yaml|json] [--output-dir DIR]`: the objects
+ * the operator would apply, offline. Prints multi-document YAML (or a JSON List), or
+ * writes one file per object into DIR. A bad file gets one clear error per problem, with
+ * the field path.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { parseDocument, stringify } from "yaml";
 import { validateMeshConfig } from "../api/validate.ts";
 import { UnsupportedVersionError } from "../render/istio-versions.ts";
 import { render, type RenderedObject } from "../render/render.ts";
+import { RENDER_OPTIONS, RENDER_USAGE } from "./usage.ts";
+import { parseOptions, UsageError } from "./args.ts";
+import { formatObjects, outputFormat } from "./output.ts";
 
 export class RenderInputError extends Error {
   override name = "RenderInputError";
@@ -57,24 +60,32 @@ export function fileNameOf(index: number, { component, object }: RenderedObject)
 }
 
 export function renderCommand(argv: readonly string[]): number {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: { file: { type: "string", short: "f" }, output: { type: "string", short: "o" } },
-  });
-  if (values.file === undefined) throw new RenderInputError("render needs -f <meshconfig.yaml>");
+  const values = parseOptions(argv, RENDER_OPTIONS, RENDER_USAGE);
+  if (values === undefined) return 0;
+  if (values.file === undefined) throw new UsageError("-f FILE is required", RENDER_USAGE);
+  const format = outputFormat(values.output, ["yaml", "json"], RENDER_USAGE);
+  const dir = values["output-dir"];
+  if (dir !== undefined && values.output !== undefined) {
+    throw new UsageError("-o and --output-dir do not go together", RENDER_USAGE);
+  }
   const objects = renderFile(values.file);
-  if (values.output === undefined) {
-    process.stdout.write(objects.map((o) => `---\n${toYaml(o.object)}`).join(""));
+  if (dir === undefined) {
+    process.stdout.write(
+      formatObjects(
+        objects.map((o) => o.object),
+        format,
+      ),
+    );
     return 0;
   }
-  mkdirSync(values.output, { recursive: true });
+  mkdirSync(dir, { recursive: true });
   // Files of an earlier render would otherwise stay and be applied with the new ones.
-  for (const old of readdirSync(values.output).filter((f) => RENDERED_FILE.test(f))) {
-    rmSync(join(values.output, old));
+  for (const old of readdirSync(dir).filter((f) => RENDERED_FILE.test(f))) {
+    rmSync(join(dir, old));
   }
   objects.forEach((o, index) => {
-    writeFileSync(join(values.output ?? ".", fileNameOf(index, o)), toYaml(o.object));
+    writeFileSync(join(dir, fileNameOf(index, o)), toYaml(o.object));
   });
-  console.error(`wrote ${objects.length} objects into ${values.output}`);
+  console.error(`wrote ${objects.length} objects into ${dir}`);
   return 0;
 }

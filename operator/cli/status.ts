@@ -1,22 +1,14 @@
 /**
- * `meshkeeper status [--kubeconfig PATH]`: the MeshConfig "default" as the operator reports
- * it. The exit code lets scripts gate on readiness without parsing the table.
+ * `meshkeeper status [--kubeconfig PATH] [-o table|yaml|json]`: the MeshConfig "default"
+ * as the operator reports it, as a table or as the object itself. The exit code lets
+ * scripts gate on readiness without parsing anything.
  */
 import { KubeConfig } from "@kubernetes/client-node";
-import { parseArgs } from "node:util";
 import { ApiError, RestClient } from "../kube/rest-client.ts";
+import { STATUS_OPTIONS, STATUS_USAGE } from "./usage.ts";
+import { parseOptions } from "./args.ts";
+import { formatValue, outputFormat } from "./output.ts";
 import { isReady, statusTable } from "./status-table.ts";
-
-export const STATUS_HELP = `usage: meshkeeper status [--kubeconfig PATH]
-
-Shows the MeshConfig "default": conditions, component readiness, CA expiry.
-The kubeconfig is PATH, else $KUBECONFIG, else ~/.kube/config (or in-cluster).
-
-exit codes:
-  0  Ready=True for the current generation
-  3  not ready (yet): still reconciling, stalled, or not seen by the operator
-  1  error: no MeshConfig, cluster unreachable, not allowed
-  2  bad arguments`;
 
 const PATH = "/apis/meshkeeper.dev/v1alpha1/meshconfigs/default";
 
@@ -46,30 +38,17 @@ function explain(error: unknown): string {
   return `error: ${error instanceof Error ? error.message : String(error)}`;
 }
 
-function parse(args: readonly string[]): { kubeconfig?: string | undefined; help?: boolean } {
-  return parseArgs({
-    args: [...args],
-    options: { kubeconfig: { type: "string" }, help: { type: "boolean", short: "h" } },
-  }).values;
-}
-
 export async function statusCommand(args: readonly string[]): Promise<number> {
-  let options: ReturnType<typeof parse>;
-  try {
-    options = parse(args);
-  } catch (error) {
-    console.error(`${explain(error)}\n\n${STATUS_HELP}`);
-    return 2;
-  }
-  if (options.help) {
-    console.log(STATUS_HELP);
-    return 0;
-  }
+  const options = parseOptions(args, STATUS_OPTIONS, STATUS_USAGE);
+  if (options === undefined) return 0;
+  const format = outputFormat(options.output, ["table", "yaml", "json"], STATUS_USAGE);
   let client: RestClient | undefined;
   try {
     client = new RestClient(loadConfig(options.kubeconfig));
     const meshConfig = await client.send<object>({ method: "GET", path: PATH });
-    process.stdout.write(statusTable(meshConfig, new Date()));
+    process.stdout.write(
+      format === "table" ? statusTable(meshConfig, new Date()) : formatValue(meshConfig, format),
+    );
     return isReady(meshConfig) ? 0 : 3;
   } catch (error) {
     console.error(explain(error));

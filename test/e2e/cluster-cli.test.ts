@@ -151,9 +151,10 @@ describe("meshkeeper cluster", () => {
 
   it("rejects bad arguments before starting anything", async () => {
     const bad = await meshkeeper("cluster", "up", "--nodes", "zero");
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--nodes zero is not a node count");
     const unknown = await meshkeeper("cluster", "sideways");
+    expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown cluster command: sideways");
   });
 });

@@ -18,7 +18,7 @@ import { adminConfig } from "./cluster-client.ts";
 import { installMeshConfigCrd } from "./meshconfig-client.ts";
 import { MESH_PATH, OperatorHarness, until } from "./operator-harness.ts";
 import { EGRESS, INGRESS, mesh } from "../fixtures/test-mesh.ts";
-import { argoHealth, kstatusChecker } from "../unit/argocd/health-harness.ts";
+import { argoHealthChecker, kstatusChecker } from "../unit/argocd/health-harness.ts";
 
 const ID = applySetId("default");
 const CA_SECRETS = ["cacerts", "meshkeeper-root-ca"];
@@ -372,8 +372,9 @@ describe("the operator", () => {
       expect(harness.condition(mc, "Stalled")?.message).toContain("spec.gateways[0].name");
       expect(harness.condition(mc, "Reconciled")?.status).toBe("False");
       // Argo CD and kstatus read the status as written: a failure a person must fix.
-      expect(argoHealth(mc)).toMatchObject({ status: "Degraded" });
-      expect(argoHealth(mc).message).toMatch(/^InvalidSpec: /);
+      const health = (await argoHealthChecker())(mc);
+      expect(health).toMatchObject({ status: "Degraded" });
+      expect(health.message).toMatch(/^InvalidSpec: /);
       expect((await kstatusChecker())(mc).status).toBe("Failed");
       await sleep(500);
       expect(versions(await members())).toEqual(versions(before));

@@ -51,7 +51,7 @@ describe("meshkeeper render output", () => {
     expect(documents).toEqual(expected.map((r) => r.object));
   });
 
-  it("writes one file per object with -o, named in apply order, replacing an earlier render", () => {
+  it("writes one file per object with --output-dir, named in apply order, replacing an earlier render", () => {
     const dir = scratchDir("render-output");
     const stale = join(dir, "999-gateway-deployment-gone-old.yaml");
     const foreign = join(dir, "notes.txt");
@@ -59,7 +59,7 @@ describe("meshkeeper render output", () => {
     writeFileSync(foreign, "mine\n");
     const { status, stderr } = spawnSync(
       process.execPath,
-      [main, "render", "-f", minimal, "-o", dir],
+      [main, "render", "-f", minimal, "--output-dir", dir],
       { encoding: "utf8" },
     );
     expect(status).toBe(0);
@@ -71,6 +71,20 @@ describe("meshkeeper render output", () => {
     const first = expected[0];
     if (!first) throw new Error("nothing rendered");
     expect(parse(readFileSync(join(dir, fileNameOf(0, first)), "utf8"))).toEqual(first.object);
+  });
+
+  it("prints the same objects as one JSON v1 List with -o json", () => {
+    const { stdout, status } = spawnSync(
+      process.execPath,
+      [main, "render", "-f", minimal, "-o", "json"],
+      { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+    );
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
+      apiVersion: "v1",
+      kind: "List",
+      items: expected.map((r) => r.object),
+    });
   });
 
   it("exits 1 with the field path, and prints no object, for a bad file", () => {
