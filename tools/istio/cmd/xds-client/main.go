@@ -156,7 +156,8 @@ func withFollowUps(requested []string) []string {
 func print(rec *recorder) {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	marshal := protojson.MarshalOptions{UseProtoNames: false}
+	// Proto field names (snake_case), as Envoy's own config_dump prints them.
+	marshal := protojson.MarshalOptions{UseProtoNames: true}
 	out := map[string][]json.RawMessage{}
 	for typeURL, msg := range rec.received {
 		for _, any := range msg.Resources {
