@@ -20,9 +20,9 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
 	"istio.io/istio/pilot/pkg/model"
-	"istio.io/istio/pkg/adsc"
-	_ "istio.io/istio/pkg/config/xds" // registers the Envoy extension types istiod emits
 	v3 "istio.io/istio/pilot/pkg/xds/v3"
+	"istio.io/istio/pkg/adsc"
+	_ "istio.io/istio/pkg/config/xds"  // registers the Envoy extension types istiod emits
 	_ "istio.io/istio/pkg/workloadapi" // registers istio.workload.* (ambient's WDS)
 )
 
