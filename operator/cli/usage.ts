@@ -72,7 +72,7 @@ export const CLUSTER_BUILD_USAGE = `usage: meshkeeper cluster build
 
 Builds what is missing from the cache (\`npm run build:binaries\`): the control-plane
 binaries from their Go modules in tools/, and the Go test helpers (tools/argocd-health,
-injection-check, kstatus-check, pki-check). Set TEST_ASSET_<NAME> to use prebuilt ones.`;
+kstatus-check, pki-check). Set TEST_ASSET_<NAME> to use prebuilt ones.`;
 
 export const CRDS_USAGE = `usage: meshkeeper crds [-o yaml|json] [--output-dir DIR]
 

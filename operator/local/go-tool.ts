@@ -28,7 +28,7 @@ const TOOLS_DIR = fileURLToPath(new URL("../../tools/", import.meta.url));
 const GO_MISSING_HINT = "install Go 1.26 or newer (it builds the test helpers in tools/)";
 
 /** The test helpers under tools/, each its own Go module named like its binary. */
-export const GO_TOOLS = ["argocd-health", "injection-check", "kstatus-check", "pki-check"] as const;
+export const GO_TOOLS = ["argocd-health", "kstatus-check", "pki-check"] as const;
 export type GoToolName = (typeof GO_TOOLS)[number];
 
 /** The files that decide what the binary is: go.mod, go.sum and the Go sources. */
