@@ -1,6 +1,7 @@
 /**
  * The reflector against the real API server: label-selected list + watch, every change
- * reported once, and a watch that goes quiet is restarted without losing events.
+ * reported once, and an idle watch kept current by bookmarks, ended by the server's own
+ * timeout and resumed at once, without a list or a warning.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -79,23 +80,48 @@ describe("reflector", () => {
     await reflector.stop();
   });
 
-  it("restarts a watch that goes quiet, from where it was, losing nothing", async () => {
+  it("keeps an idle watch going on bookmarks and server-side timeouts, with no relist", async () => {
+    // Its own client, so the requests counted are this reflector's alone.
+    const own = new RestClient(adminConfig());
     const restarts: string[] = [];
+    const relists: string[] = [];
     const names: string[] = [];
-    const reflector = new Reflector(client, discovery, {
+    const reflector = new Reflector(own, new Discovery(own), {
       apiVersion: "v1",
       kind: "ConfigMap",
       labelSelector: `meshkeeper.dev/test=${label}`,
-      inactivityTimeoutMs: 300,
+      // Each watch asks the API server to end it after 3 to 6 s (5 to 10 minutes in production).
+      minWatchTimeoutSeconds: 3,
       onEvent: (type, o) => names.push(`${type} ${o.metadata.name}`),
       onRestart: (reason) => restarts.push(reason),
+      onRelist: (reason) => relists.push(reason),
     });
-    reflector.start();
-    await until(() => restarts.length >= 2);
-    expect(restarts[0]).toBe("no data for 300 ms");
-    await ssa.apply(configMap("after-restarts", "1"));
-    await until(() => names.includes("ADDED after-restarts"));
-    expect(names.filter((n) => n === "ADDED before")).toHaveLength(1);
-    await reflector.stop();
+    try {
+      reflector.start();
+      await until(() => reflector.hasSynced);
+      const listedAt = BigInt(reflector.lastResourceVersion);
+      // Nothing selected changes for 14 s; other ConfigMaps do, so the API server's version
+      // moves on and only bookmarks can carry it to this watch.
+      for (let i = 0; i < 14; i += 1) {
+        await ssa.apply(configMap(`unwatched-${i}`, String(i), false));
+        await sleep(1_000);
+      }
+      expect(restarts).toEqual([]);
+      expect(relists).toEqual([]);
+      expect(names).toEqual(["ADDED before"]);
+      expect(own.requests.get("GET")).toBe(2); // discovery of v1, and the one list
+      // Every watch lived out its 3 to 6 s server-side timeout: between 2 and 6 in 14 s.
+      const watches = own.requests.get("WATCH") ?? 0;
+      expect(watches).toBeGreaterThanOrEqual(2);
+      expect(watches).toBeLessThanOrEqual(6);
+      expect(BigInt(reflector.lastResourceVersion)).toBeGreaterThan(listedAt);
+      // And it still sees what happens, from where the bookmarks left it.
+      await ssa.apply(configMap("after-idle", "1"));
+      await until(() => names.includes("ADDED after-idle"));
+      expect(relists).toEqual([]);
+    } finally {
+      await reflector.stop();
+      own.close();
+    }
   });
 });
