@@ -13,6 +13,11 @@ function example(apiVersion: string, kind: string, name: string, spec: object): 
 const SELECTOR = { matchLabels: { app: "example" } };
 
 export const ISTIO_EXAMPLES: readonly Example[] = [
+  example("extensions.istio.io/v1alpha1", "TrafficExtension", "example", {
+    selector: SELECTOR,
+    phase: "AUTHN",
+    lua: { inlineCode: "function envoy_on_request(handle) end" },
+  }),
   example("extensions.istio.io/v1alpha1", "WasmPlugin", "example", {
     selector: SELECTOR,
     url: "oci://registry.example.com/wasm/example:1.0",
