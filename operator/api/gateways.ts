@@ -57,7 +57,6 @@ const PORT_RULES: readonly Rule<readonly Port[]>[] = [
   {
     rule: `self.all(p, self.filter(q, q.port == p.port && ${CEL_PROTOCOL("q")} == ${CEL_PROTOCOL("p")}).size() == 1)`,
     message: "port numbers must be unique per protocol",
-    reason: "FieldValueDuplicate",
     violations: (ports) =>
       duplicateIndices(ports, (p) => `${p.port}/${protocolOf(p)}`).map((i) => ({
         path: [i, "port"],
@@ -70,7 +69,6 @@ const PORT_RULES: readonly Rule<readonly Port[]>[] = [
     rule: "self.all(p, !has(p.nodePort) || self.all(q, !has(q.nodePort) || q.nodePort != p.nodePort || q.port == p.port))",
     message:
       "a node port may be shared only by ports with the same number (e.g. 53/TCP and 53/UDP)",
-    reason: "FieldValueDuplicate",
     violations: (ports) =>
       ports.flatMap((p, i) =>
         p.nodePort !== undefined &&
