@@ -146,7 +146,8 @@ export async function xdsFor(
     ],
     { maxBuffer: 64 * 1024 * 1024 },
   );
-  return JSON.parse(stdout) as XdsDump;
+  // Istio's log package (adsc logs through it) writes to stdout too; the dump is the last line.
+  return JSON.parse(stdout.trimEnd().split("\n").at(-1) ?? "") as XdsDump;
 }
 
 /** Waits until `check` passes on istiod's answer (istiod pushes config changes asynchronously). */
