@@ -88,7 +88,7 @@ suite("nextTeardownStep", () => {
   });
 
   it("does not delete again what is already deleting, but still waits for it", () => {
-    const policy = (o: KubeObject) => o.apiVersion?.includes(".istio.io/") === true;
+    const policy = (o: KubeObject) => o.apiVersion.includes(".istio.io/");
     const some = cluster.map((o) =>
       o.kind === "PeerAuthentication" || o.kind === "Telemetry" ? deleting(o) : o,
     );
