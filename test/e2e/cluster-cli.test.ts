@@ -144,6 +144,22 @@ describe("meshkeeper cluster", () => {
     const status = await meshkeeper("status", "--kubeconfig", kubeconfig);
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toMatch(/^PoliciesApplied\s+True/m);
+    const asJson = await meshkeeper("status", "--kubeconfig", kubeconfig, "-o", "json");
+    expect(asJson.code, asJson.stderr).toBe(0);
+    expect(JSON.parse(asJson.stdout)).toMatchObject({
+      kind: "MeshConfig",
+      metadata: { name: "default" },
+    });
+    const cluster = await meshkeeper("cluster", "status", "-o", "json");
+    expect(cluster.code, cluster.stderr).toBe(0);
+    const view = JSON.parse(cluster.stdout) as {
+      ready: boolean;
+      kubeconfig: string;
+      components: { running: boolean }[];
+    };
+    expect(view).toMatchObject({ ready: true, kubeconfig });
+    expect(view.components.length).toBeGreaterThanOrEqual(5);
+    expect(view.components.every((c) => c.running)).toBe(true);
     const down = await meshkeeper("cluster", "down");
     expect(down.stdout).toContain("operator stopped");
     expect(down.stdout).toContain("local cluster stopped");
