@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
+import { parseYaml } from "./block-yaml.ts";
 import type { IstioCrdFacts } from "../api/istio-crd-sets.ts";
 import type { IstioMinor } from "./istio-versions.ts";
 import type { KubernetesObject } from "./template-engine.ts";
@@ -32,7 +32,7 @@ export function istioCrdObjects(): readonly KubernetesObject[] {
   cached ??= readdirSync(CRDS_DIR)
     .filter((file) => ISTIO_CRD_FILE.test(file))
     .sort()
-    .map((file) => parse(readFileSync(`${CRDS_DIR}${file}`, "utf8")) as KubernetesObject);
+    .map((file) => parseYaml(readFileSync(`${CRDS_DIR}${file}`, "utf8")) as KubernetesObject);
   return cached;
 }
 

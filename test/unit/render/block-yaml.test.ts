@@ -4,12 +4,12 @@
  * render really takes the fast path), and it declines what lies outside its subset.
  */
 import fc from "fast-check";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { parse, parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
 import { renderInputs } from "../../fixtures/samples.ts";
 import { validateSpec } from "../../../operator/api/validate.ts";
-import { readTemplateYaml } from "../../../operator/render/block-yaml.ts";
+import { parseYaml, readTemplateYaml } from "../../../operator/render/block-yaml.ts";
 import * as contexts from "../../../operator/render/contexts.ts";
 import { resolve } from "../../../operator/render/effective-config.ts";
 import { COMPONENTS, type Component } from "../../../operator/render/render.ts";
@@ -61,6 +61,19 @@ describe("every template of every render input", () => {
   }
 });
 
+describe("every generated CRD in crds/", () => {
+  const dir = new URL("../../../crds/", import.meta.url);
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".yaml"))) {
+    it(`${file}: read by the fast path, with the yaml package's values`, () => {
+      const text = readFileSync(new URL(file, dir), "utf8");
+      const values = fast(text);
+      expect(values, `${file} left the fast path`).toBeDefined();
+      expect(values).toEqual(byYamlPackage(text));
+      expect(parseYaml(text)).toEqual(parse(text));
+    });
+  }
+});
+
 describe("values printed by the helpers", () => {
   const template = compileTemplate(
     "property",
@@ -95,15 +108,17 @@ describe("outside the subset", () => {
     "a:\tb",
     "a: &x b\nc: *x",
     "a: !!str 1",
-    "a: |\n  text",
     "a: >-\n  text",
-    "a: 'single'",
+    "a: 'two\n  lines'",
+    "a: |+\n  kept\n",
+    "a: |2\n   indented",
+    "a: |\n      \n  more spaces than the content",
+    "a: -0",
     "a: True",
     "a: ~",
     "a: 0x1F",
     "a: 1e3",
     "a: .5",
-    "a: -1",
     "a: 1.0",
     "a: 1234567890123456",
     "a: b\na: c",
@@ -147,6 +162,22 @@ describe("outside the subset", () => {
       "---",
       "---",
       "g: 0",
+      "h: -12",
+      "i: 'it''s: single-quoted'",
+      "j: [.spec.host, -x, 2m, 'q']",
+      "k: |-",
+      "",
+      "    first line, after a blank one",
+      "      # not a comment: content",
+      "",
+      "    last",
+      "",
+      "l: |",
+      "    clipped",
+      "m:",
+      "  - |-",
+      "    in a sequence",
+      "  - done",
     ].join("\n");
     expect(fast(text)).toEqual(byYamlPackage(text));
   });
