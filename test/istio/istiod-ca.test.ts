@@ -3,18 +3,16 @@
  * ServiceAccount's RBAC with no call refused, uses the plugged-in `cacerts` (never a CA of
  * its own), publishes our root as `istio-ca-root-cert` in every namespace, signs workload
  * certificates that chain to our root and carry the token's SPIFFE identity, refuses a
- * token of the wrong audience, and after the operator renews the intermediate signs under
- * the new one with the same root.
+ * token of the wrong audience. Rotation has a file of its own (ca-rotation.test.ts).
  */
-import { X509Certificate } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MeshIstiod } from "../../operator/local/mesh-istiod.ts";
-import { CertificateAuthority } from "../../operator/reconcile/certificate-authority.ts";
 import { uniqueName } from "../integration/cluster-client.ts";
 import { until } from "../integration/operator-harness.ts";
 import {
   applyAsAdmin,
   caSecret,
+  certificates,
   convergeMesh,
   requestCertificate,
   startIstiod,
@@ -22,7 +20,6 @@ import {
   type RealMesh,
 } from "./real-istio.ts";
 
-const HOUR = 3_600_000;
 let real: RealMesh;
 let istiod: MeshIstiod;
 
@@ -35,12 +32,6 @@ afterAll(async () => {
   await istiod?.stop();
   await real?.stop();
 }, 180_000);
-
-function certificates(pem: string): X509Certificate[] {
-  return [...pem.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)].map(
-    ([block]) => new X509Certificate(block),
-  );
-}
 
 async function signedFor(namespace: string, account: string) {
   const token = await workloadToken(real.admin, namespace, account);
@@ -116,37 +107,6 @@ describe("a real istiod on the operator's mesh", () => {
     );
     expect(answer.signed).toBe(false);
     expect(answer.code).toBe("Unauthenticated");
-  });
-
-  it("signs under the renewed intermediate, with the same root, once the operator renews it", async () => {
-    const before = await caSecret(real.admin);
-    const mc = await real.harness.meshConfig();
-    // The operator's own CA step, at a time when the intermediate is due (8760h, renewBefore 720h).
-    const due = new Date(Date.now() + 8100 * HOUR);
-    const renewed = await new CertificateAuthority(real.harness.ssa).ensure(
-      mc!.spec as never,
-      "istio-system",
-      due,
-    );
-    expect(renewed).toMatchObject({ kind: "ready", writes: 1 });
-    const after = await caSecret(real.admin);
-    expect(after["ca-cert.pem"]).not.toBe(before["ca-cert.pem"]);
-    expect(after["root-cert.pem"]).toBe(before["root-cert.pem"]);
-    // The kubelet's volume sync; istiod watches the folder and reloads the bundle.
-    await istiod.syncVolumes();
-    const [newIntermediate] = certificates(after["ca-cert.pem"] ?? "");
-    const leaf = await until(
-      "a workload certificate issued by the renewed intermediate",
-      async () => {
-        const answer = await signedFor(uniqueName("app"), "web");
-        const [first] = certificates((answer.certChain ?? []).join("\n"));
-        return first?.checkIssued(newIntermediate!) ? first : undefined;
-      },
-      60_000,
-    );
-    const [root] = certificates(after["root-cert.pem"] ?? "");
-    expect(leaf.verify(newIntermediate!.publicKey)).toBe(true);
-    expect(newIntermediate?.verify(root!.publicKey)).toBe(true);
   });
 
   it("made no call the API server refused (our RBAC is all it needs)", () => {

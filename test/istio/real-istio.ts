@@ -5,7 +5,8 @@
  * and clients for istiod's CA and xDS (tools/istio/cmd/*).
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { X509Certificate } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -13,6 +14,7 @@ import { promisify } from "node:util";
 import { inject } from "vitest";
 import { startMeshIstiod, type MeshIstiod } from "../../operator/local/mesh-istiod.ts";
 import { RestClient } from "../../operator/kube/rest-client.ts";
+import type { ManagerOptions } from "../../operator/runtime/manager.ts";
 import { adminConfig } from "../integration/cluster-client.ts";
 import { installMeshConfigCrd } from "../integration/meshconfig-client.ts";
 import { OperatorHarness } from "../integration/operator-harness.ts";
@@ -28,17 +30,22 @@ export interface RealMesh {
 }
 
 /** The operator converges `spec` (on top of the tests' mesh) until Ready. */
-export async function convergeMesh(spec: Record<string, unknown> = {}): Promise<RealMesh> {
+export async function convergeMesh(
+  spec: Record<string, unknown> = {},
+  operator: Partial<ManagerOptions> = {},
+): Promise<RealMesh> {
   await installMeshConfigCrd();
-  const harness = await new OperatorHarness(adminConfig()).start();
+  const harness = await new OperatorHarness(adminConfig(), operator).start();
   await harness.deleteMeshConfig();
   await harness.applyAsUser(mesh(spec));
   await harness.waitForCondition("Ready", "True", undefined, 120_000);
   const admin = new RestClient(adminConfig());
+  // Istiod's folders (logs included) go when the file's mesh goes; a failed run keeps them.
+  const workDir = mkdtempSync(join(tmpdir(), "meshkeeper-istio-"));
   return {
     harness,
     admin,
-    workDir: mkdtempSync(join(tmpdir(), "meshkeeper-istio-")),
+    workDir,
     stop: async () => {
       await harness.deleteMeshConfig(120_000);
       for (const name of ["cacerts", "meshkeeper-root-ca"])
@@ -49,6 +56,7 @@ export async function convergeMesh(spec: Record<string, unknown> = {}): Promise<
         });
       await harness.stop();
       admin.close();
+      rmSync(workDir, { recursive: true, force: true });
     },
   };
 }
@@ -146,8 +154,11 @@ export async function xdsFor(
     ],
     { maxBuffer: 64 * 1024 * 1024 },
   );
-  // Istio's log package (adsc logs through it) writes to stdout too; the dump is the last line.
-  return JSON.parse(stdout.trimEnd().split("\n").at(-1) ?? "") as XdsDump;
+  // Istio's log package (adsc logs through it) writes to stdout too; the dump is the one
+  // line that is a JSON object.
+  const dump = stdout.split("\n").find((line) => line.startsWith("{"));
+  if (!dump) throw new Error(`xds-client printed no dump: ${stdout.slice(0, 500)}`);
+  return JSON.parse(dump) as XdsDump;
 }
 
 /** Waits until `check` passes on istiod's answer (istiod pushes config changes asynchronously). */
@@ -240,4 +251,11 @@ export async function applyAsAdmin(
     contentType: "application/apply-patch+yaml",
     query: { fieldManager: "istio-tier-test", force: "true" },
   });
+}
+
+/** The certificates of a PEM bundle, in order. */
+export function certificates(pem: string): X509Certificate[] {
+  return [...pem.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)].map(
+    ([block]) => new X509Certificate(block),
+  );
 }
