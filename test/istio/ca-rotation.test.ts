@@ -13,6 +13,7 @@ import { until } from "../integration/operator-harness.ts";
 import {
   caSecret,
   certificates,
+  firstCertificate,
   convergeMesh,
   requestCertificate,
   startIstiod,
@@ -37,8 +38,9 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await istiod?.stop();
-  await real?.stop();
+  // Unset when beforeAll failed part way.
+  await (istiod as MeshIstiod | undefined)?.stop();
+  await (real as RealMesh | undefined)?.stop();
 }, 180_000);
 
 async function leafFor(root: string): Promise<ReturnType<typeof certificates>[number] | undefined> {
@@ -57,9 +59,9 @@ async function leafFor(root: string): Promise<ReturnType<typeof certificates>[nu
 
 it("signs under the intermediate the operator renewed, with the same root", async () => {
   const before = await caSecret(real.admin);
-  const [oldIntermediate] = certificates(before["ca-cert.pem"] ?? "");
+  const oldIntermediate = firstCertificate(before["ca-cert.pem"]);
   const firstLeaf = await leafFor(before["root-cert.pem"] ?? "");
-  expect(firstLeaf?.checkIssued(oldIntermediate!)).toBe(true);
+  expect(firstLeaf?.checkIssued(oldIntermediate)).toBe(true);
 
   const after = await until(
     "the operator to renew the intermediate",
@@ -70,9 +72,9 @@ it("signs under the intermediate the operator renewed, with the same root", asyn
     120_000,
   );
   expect(after["root-cert.pem"]).toBe(before["root-cert.pem"]);
-  const [newIntermediate] = certificates(after["ca-cert.pem"] ?? "");
-  const [root] = certificates(after["root-cert.pem"] ?? "");
-  expect(newIntermediate?.verify(root!.publicKey)).toBe(true);
+  const newIntermediate = firstCertificate(after["ca-cert.pem"]);
+  const root = firstCertificate(after["root-cert.pem"]);
+  expect(newIntermediate.verify(root.publicKey)).toBe(true);
 
   // The kubelet's volume sync; istiod watches the folder and reloads the bundle.
   await istiod.syncVolumes();
@@ -80,11 +82,11 @@ it("signs under the intermediate the operator renewed, with the same root", asyn
     "a workload certificate issued by the renewed intermediate",
     async () => {
       const candidate = await leafFor(after["root-cert.pem"] ?? "");
-      return candidate?.checkIssued(newIntermediate!) ? candidate : undefined;
+      return candidate?.checkIssued(newIntermediate) ? candidate : undefined;
     },
     60_000,
   );
-  expect(leaf.verify(newIntermediate!.publicKey)).toBe(true);
+  expect(leaf.verify(newIntermediate.publicKey)).toBe(true);
   expect(istiod.istiod.log()).toMatch(/detected the newly added intermediate CA/);
   expect(istiod.forbiddenCalls()).toEqual([]);
 }, 240_000);

@@ -13,6 +13,7 @@ import {
   applyAsAdmin,
   caSecret,
   certificates,
+  firstCertificate,
   convergeMesh,
   requestCertificate,
   startIstiod,
@@ -29,8 +30,9 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await istiod?.stop();
-  await real?.stop();
+  // Unset when beforeAll failed part way.
+  await (istiod as MeshIstiod | undefined)?.stop();
+  await (real as RealMesh | undefined)?.stop();
 }, 180_000);
 
 async function signedFor(namespace: string, account: string) {
@@ -86,12 +88,12 @@ describe("a real istiod on the operator's mesh", () => {
     const chain = certificates((answer.certChain ?? []).join("\n"));
     const [leaf] = chain;
     const ca = await caSecret(real.admin);
-    const [intermediate] = certificates(ca["ca-cert.pem"] ?? "");
-    const [root] = certificates(ca["root-cert.pem"] ?? "");
+    const intermediate = firstCertificate(ca["ca-cert.pem"]);
+    const root = firstCertificate(ca["root-cert.pem"]);
     expect(leaf?.subjectAltName).toBe(`URI:spiffe://cluster.local/ns/${namespace}/sa/web`);
-    expect(leaf?.checkIssued(intermediate!)).toBe(true);
-    expect(leaf?.verify(intermediate!.publicKey)).toBe(true);
-    expect(intermediate?.verify(root!.publicKey)).toBe(true);
+    expect(leaf?.checkIssued(intermediate)).toBe(true);
+    expect(leaf?.verify(intermediate.publicKey)).toBe(true);
+    expect(intermediate.verify(root.publicKey)).toBe(true);
     expect(chain.at(-1)?.fingerprint256).toBe(root?.fingerprint256);
   });
 

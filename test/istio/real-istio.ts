@@ -259,3 +259,10 @@ export function certificates(pem: string): X509Certificate[] {
     ([block]) => new X509Certificate(block),
   );
 }
+
+/** The first certificate of a PEM bundle; a bundle without one fails the test here. */
+export function firstCertificate(pem: string | undefined): X509Certificate {
+  const [first] = certificates(pem ?? "");
+  if (!first) throw new Error(`no certificate in ${JSON.stringify((pem ?? "").slice(0, 80))}`);
+  return first;
+}
