@@ -94,7 +94,7 @@ describe("a real istiod on the operator's mesh", () => {
     expect(leaf?.checkIssued(intermediate)).toBe(true);
     expect(leaf?.verify(intermediate.publicKey)).toBe(true);
     expect(intermediate.verify(root.publicKey)).toBe(true);
-    expect(chain.at(-1)?.fingerprint256).toBe(root?.fingerprint256);
+    expect(chain.at(-1)?.fingerprint256).toBe(root.fingerprint256);
   });
 
   it("refuses a token of the wrong audience", async () => {
