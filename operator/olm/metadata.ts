@@ -60,3 +60,10 @@ authorization with the allow rules the gateways need).
 Install in all namespaces (the only supported mode). The operator runs as two replicas with
 leader election. Supported Istio versions are listed in the documentation; a version not
 supported is reported as \`Stalled/UnsupportedVersion\` and nothing is changed.`;
+
+/** Where the generated bundle and catalog live in the repository. */
+export const BUNDLE_DIR = "olm/bundle";
+export const CATALOG_DIR = "olm/catalog";
+
+/** The opm release the catalog image is built on and CI validates with. */
+export const OPM_VERSION = "v1.59.0";

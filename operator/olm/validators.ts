@@ -13,11 +13,11 @@ import { cleanupOnExit } from "../local/cleanup-on-exit.ts";
 import { runCommand, tail } from "../local/command.ts";
 import type { BinarySpec } from "../local/components.ts";
 import { LocalClusterError } from "../local/errors.ts";
-import { BUNDLE_DIR, CATALOG_DIR } from "./bundle.ts";
+import { BUNDLE_DIR, CATALOG_DIR, OPM_VERSION } from "./metadata.ts";
 import { REPO_ROOT } from "./kustomize.ts";
 
 export const OPERATOR_SDK_VERSION = "v1.42.2";
-export const OPM_VERSION = "v1.59.0";
+export { OPM_VERSION } from "./metadata.ts";
 const TOOLS_MODULE = "olm-validators";
 const BUILD_TAGS = "containers_image_openpgp";
 
