@@ -304,7 +304,12 @@ export async function withOperatorCluster<T>(
     operator = await OperatorProcess.start(plane.kubeconfigPath);
     return await run({ plane, client, operator });
   } catch (error) {
-    if (operator) console.error(`operator log, last lines:\n${operator.tail(40)}`);
+    if (operator) {
+      await sleep(500); // the last lines of an operator that just died are still in the pipe
+      const { exitCode, signalCode } = operator.child;
+      console.error(`operator (exit ${exitCode ?? signalCode ?? "none yet"}), last lines:`);
+      console.error(operator.tail(40));
+    }
     throw error;
   } finally {
     await operator?.stop();

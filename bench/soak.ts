@@ -78,7 +78,8 @@ async function restartLoop(plane: LocalControlPlane, end: number): Promise<numbe
   while (Date.now() + flags["restart-every"] * 1000 < end) {
     await sleep(flags["restart-every"] * 1000);
     const started = Date.now();
-    await plane.restartApiserver();
+    // Generous: on a loaded machine a cold API server start takes most of a minute.
+    await plane.restartApiserver(180_000);
     downtimesMs.push(Date.now() - started);
   }
   return downtimesMs;
