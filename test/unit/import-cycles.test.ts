@@ -36,36 +36,21 @@ export function importsOf(file: string, text: string): string[] {
 
 /** Tarjan's strongly connected components with more than one member (or a self-import). */
 export function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
-  let index = 0;
   const indices = new Map<string, number>();
   const low = new Map<string, number>();
   const stack: string[] = [];
-  const onStack = new Set<string>();
   const found: string[][] = [];
+  const lowOf = (node: string) => low.get(node) ?? 0;
   const visit = (node: string): void => {
-    indices.set(node, index);
-    low.set(node, index);
-    index += 1;
+    indices.set(node, indices.size);
+    low.set(node, indices.size - 1);
     stack.push(node);
-    onStack.add(node);
-    for (const next of graph.get(node) ?? []) {
-      if (!graph.has(next)) continue;
-      if (!indices.has(next)) {
-        visit(next);
-        low.set(node, Math.min(low.get(node) ?? 0, low.get(next) ?? 0));
-      } else if (onStack.has(next)) {
-        low.set(node, Math.min(low.get(node) ?? 0, indices.get(next) ?? 0));
-      }
+    for (const next of (graph.get(node) ?? []).filter((n) => graph.has(n))) {
+      if (!indices.has(next)) visit(next);
+      if (stack.includes(next)) low.set(node, Math.min(lowOf(node), lowOf(next)));
     }
-    if (low.get(node) !== indices.get(node)) return;
-    const component: string[] = [];
-    let member: string | undefined;
-    do {
-      member = stack.pop();
-      if (member === undefined) break;
-      onStack.delete(member);
-      component.push(member);
-    } while (member !== node);
+    if (lowOf(node) !== indices.get(node)) return;
+    const component = stack.splice(stack.indexOf(node));
     if (component.length > 1 || (graph.get(node) ?? []).includes(node))
       found.push(component.sort());
   };
