@@ -108,6 +108,8 @@ export function injectorContext(mesh: EffectiveConfig) {
   return {
     mesh,
     istiodLabels: istiodLabels(mesh),
+    // Istio's label on its injector webhook; istioctl x injector list selects by it.
+    injectorWebhookLabels: { ...istiodLabels(mesh), app: "sidecar-injector" },
     injectionWebhooks: injectionWebhooks(mesh),
     injectorConfig: stringify(config, { lineWidth: 0 }),
     injectorValues: JSON.stringify(injectorValues(mesh), null, 2),

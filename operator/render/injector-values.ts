@@ -13,9 +13,6 @@ import type { EffectiveConfig } from "./effective-config.ts";
 import { proxyDefaults } from "./injection-go.ts";
 import { ISTIO_IMAGES } from "./istio-versions.ts";
 
-/** istiod's CLUSTER_ID (the Deployment sets the same). */
-export const CLUSTER_NAME = "Kubernetes";
-
 /** Resources of waypoint proxies, Istio's defaults (waypoints come with the ambient issue). */
 const WAYPOINT_RESOURCES = {
   requests: { cpu: "100m", memory: "128Mi" },
@@ -80,7 +77,8 @@ function globalValues(mesh: EffectiveConfig) {
     meshID: "",
     meshNetworks: {},
     mountMtlsCerts: false,
-    multiCluster: { clusterName: CLUSTER_NAME },
+    // Empty as Istio's chart writes it: istiod's CLUSTER_ID then defaults to "Kubernetes".
+    multiCluster: { clusterName: "" },
     network: "",
     pilotCertProvider: "istiod",
     sds: { token: { aud: "istio-ca" } },
