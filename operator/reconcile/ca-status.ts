@@ -4,6 +4,7 @@
  * silently, a person must plan it), the expiry dates, and the bundle hash that makes
  * istiod roll when the CA changes.
  */
+import { CaReason, ConditionType } from "../api/conditions.ts";
 import type { MeshConfigStatus } from "../api/mesh-config-status.ts";
 import type { KubeObject } from "../kube/object.ts";
 import type { CaState } from "./certificate-authority.ts";
@@ -22,25 +23,27 @@ export function caConditions(
 ): ComponentCondition[] {
   if (!ca) {
     const kept = (previous?.conditions ?? []).filter(
-      (c) => c.type === "CAReady" || c.type === "CACertificateExpiring",
+      (c) => c.type === ConditionType.CAReady || c.type === ConditionType.CACertificateExpiring,
     );
     return kept.map(({ type, status, reason, message }) => ({ type, status, reason, message }));
   }
   if (ca.kind === "failed")
-    return [{ type: "CAReady", status: "False", reason: ca.reason, message: ca.message }];
+    return [
+      { type: ConditionType.CAReady, status: "False", reason: ca.reason, message: ca.message },
+    ];
   const ready: ComponentCondition = {
-    type: "CAReady",
+    type: ConditionType.CAReady,
     status: "True",
-    reason: "Valid",
+    reason: CaReason.Valid,
     message: `the mesh CA is valid: intermediate until ${day(ca.intermediateNotAfter)}, root until ${day(ca.rootNotAfter)}`,
   };
   if (!ca.rootExpiringSoon) return [ready];
   return [
     ready,
     {
-      type: "CACertificateExpiring",
+      type: ConditionType.CACertificateExpiring,
       status: "True",
-      reason: "RootExpiringSoon",
+      reason: CaReason.RootExpiringSoon,
       message: `the root CA expires on ${day(ca.rootNotAfter)}: roots are never rotated automatically; plan a root rotation`,
     },
   ];

@@ -3,6 +3,7 @@
  * one's lastTransitionTime while its status is unchanged, and compare before writing, so
  * an unchanged status is never written.
  */
+import { CONDITION_ORDER } from "../api/conditions.ts";
 import type { Condition } from "../api/mesh-config-status.ts";
 
 export type ConditionStatus = Condition["status"];
@@ -15,19 +16,7 @@ export interface DesiredCondition {
   readonly message: string;
 }
 
-/** The order conditions are written in: the summary first, then the components. */
-export const CONDITION_ORDER = [
-  "Ready",
-  "Reconciled",
-  "Reconciling",
-  "Stalled",
-  "ControlPlaneReady",
-  "InjectorReady",
-  "GatewaysReady",
-  "CAReady",
-  "CACertificateExpiring",
-  "PoliciesApplied",
-] as const;
+export { CONDITION_ORDER } from "../api/conditions.ts";
 
 function rank(type: string): number {
   const index = (CONDITION_ORDER as readonly string[]).indexOf(type);

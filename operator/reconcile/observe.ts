@@ -3,6 +3,7 @@
  * Deployment controller's verdict counts: a Deployment is available when its Available
  * condition is True for the generation we applied.
  */
+import { ConditionType } from "../api/conditions.ts";
 import type { RenderedObject } from "../render/render.ts";
 import type { KubeObject } from "../kube/object.ts";
 import { describe, identity } from "./identity.ts";
@@ -68,48 +69,48 @@ export function observe(
 
   const conditions: ComponentCondition[] = [
     istiodReady
-      ? condition("ControlPlaneReady", true, "Available", "istiod is available")
+      ? condition(ConditionType.ControlPlaneReady, true, "Available", "istiod is available")
       : condition(
-          "ControlPlaneReady",
+          ConditionType.ControlPlaneReady,
           false,
           "IstiodNotAvailable",
           "waiting for istiod to become Available",
         ),
     istiodReady && webhookInPlace
       ? condition(
-          "InjectorReady",
+          ConditionType.InjectorReady,
           true,
           "Serving",
           "the injection webhook is in place and istiod serves it",
         )
       : condition(
-          "InjectorReady",
+          ConditionType.InjectorReady,
           false,
           "WebhookNotReady",
           "waiting for istiod and the injection webhook",
         ),
     unavailable.length === 0
       ? condition(
-          "GatewaysReady",
+          ConditionType.GatewaysReady,
           true,
           "Available",
           gateways.length ? `${gateways.length} gateway(s) available` : "no gateways requested",
         )
       : condition(
-          "GatewaysReady",
+          ConditionType.GatewaysReady,
           false,
           "GatewaysNotAvailable",
           `waiting for ${unavailable.map((g) => describe(g.object)).join(", ")} to become Available`,
         ),
     policiesApplied
       ? condition(
-          "PoliciesApplied",
+          ConditionType.PoliciesApplied,
           true,
           "Applied",
           "mesh-wide mTLS, authorization and telemetry are applied",
         )
       : condition(
-          "PoliciesApplied",
+          ConditionType.PoliciesApplied,
           false,
           "Pending",
           "policies are applied once istiod is Available and its webhooks are installed",

@@ -5,6 +5,7 @@
  *   Reconciling  work is in progress (abnormal-true, for kstatus, Flux, kpt)
  *   Stalled      a human must act: InvalidSpec, UnsupportedVersion, ProgressDeadlineExceeded
  */
+import { ConditionType } from "../api/conditions.ts";
 import type { DesiredCondition } from "./conditions.ts";
 
 import { PAUSED_ANNOTATION } from "../api/distribution.ts";
@@ -40,9 +41,14 @@ export function summaryConditions(
     components.find((c) => c.status !== "True") ??
     (components.length === 0 && outcome.kind !== "Applied" ? nothingObserved(outcome) : undefined);
   const ready: DesiredCondition = notReady
-    ? { type: "Ready", status: "False", reason: notReady.reason, message: notReady.message }
+    ? {
+        type: ConditionType.Ready,
+        status: "False",
+        reason: notReady.reason,
+        message: notReady.message,
+      }
     : {
-        type: "Ready",
+        type: ConditionType.Ready,
         status: "True",
         reason: "MeshReady",
         message: "istiod, the injector and every gateway are serving",
@@ -53,12 +59,17 @@ export function summaryConditions(
 function nothingObserved(outcome: Exclude<Outcome, { kind: "Applied" }>): ComponentCondition {
   return outcome.kind === "Paused"
     ? {
-        type: "Ready",
+        type: ConditionType.Ready,
         status: "False",
         reason: "Paused",
         message: "paused before anything was observed",
       }
-    : { type: "Ready", status: "False", reason: outcome.reason, message: outcome.message };
+    : {
+        type: ConditionType.Ready,
+        status: "False",
+        reason: outcome.reason,
+        message: outcome.message,
+      };
 }
 
 function progressConditions(
@@ -72,19 +83,19 @@ function progressConditions(
       if (notReady)
         return [
           {
-            type: "Reconciled",
+            type: ConditionType.Reconciled,
             status: "True",
             reason: "Applied",
             message: "every object of this generation is applied",
           },
           {
-            type: "Reconciling",
+            type: ConditionType.Reconciling,
             status: "True",
             reason: notReady.reason,
             message: notReady.message,
           },
           {
-            type: "Stalled",
+            type: ConditionType.Stalled,
             status: "False",
             reason: "Progressing",
             message: "the operator keeps watching",
@@ -92,21 +103,41 @@ function progressConditions(
         ];
       return [
         {
-          type: "Reconciled",
+          type: ConditionType.Reconciled,
           status: "True",
           reason: "Applied",
           message: "every object of this generation is applied",
         },
-        { type: "Reconciling", status: "False", reason: "Applied", message: "nothing left to do" },
-        { type: "Stalled", status: "False", reason: "Applied", message: "nothing needs a person" },
+        {
+          type: ConditionType.Reconciling,
+          status: "False",
+          reason: "Applied",
+          message: "nothing left to do",
+        },
+        {
+          type: ConditionType.Stalled,
+          status: "False",
+          reason: "Applied",
+          message: "nothing needs a person",
+        },
       ];
     case "Waiting":
     case "Failed":
       return [
-        { type: "Reconciled", status: "False", reason: outcome.reason, message: outcome.message },
-        { type: "Reconciling", status: "True", reason: outcome.reason, message: outcome.message },
         {
-          type: "Stalled",
+          type: ConditionType.Reconciled,
+          status: "False",
+          reason: outcome.reason,
+          message: outcome.message,
+        },
+        {
+          type: ConditionType.Reconciling,
+          status: "True",
+          reason: outcome.reason,
+          message: outcome.message,
+        },
+        {
+          type: ConditionType.Stalled,
           status: "False",
           reason: outcome.reason,
           message: "the operator keeps trying",
@@ -115,24 +146,44 @@ function progressConditions(
     case "Paused":
       return [
         {
-          type: "Reconciled",
+          type: ConditionType.Reconciled,
           status: "False",
           reason: "Paused",
           message: `reconciliation is paused: remove the annotation ${PAUSED_ANNOTATION} to resume`,
         },
-        { type: "Reconciling", status: "False", reason: "Paused", message: "paused by a person" },
-        { type: "Stalled", status: "False", reason: "Paused", message: "paused, not stuck" },
+        {
+          type: ConditionType.Reconciling,
+          status: "False",
+          reason: "Paused",
+          message: "paused by a person",
+        },
+        {
+          type: ConditionType.Stalled,
+          status: "False",
+          reason: "Paused",
+          message: "paused, not stuck",
+        },
       ];
     case "Stalled":
       return [
-        { type: "Reconciled", status: "False", reason: outcome.reason, message: outcome.message },
         {
-          type: "Reconciling",
+          type: ConditionType.Reconciled,
+          status: "False",
+          reason: outcome.reason,
+          message: outcome.message,
+        },
+        {
+          type: ConditionType.Reconciling,
           status: "False",
           reason: outcome.reason,
           message: "stopped until the spec changes",
         },
-        { type: "Stalled", status: "True", reason: outcome.reason, message: outcome.message },
+        {
+          type: ConditionType.Stalled,
+          status: "True",
+          reason: outcome.reason,
+          message: outcome.message,
+        },
       ];
   }
 }

@@ -10,8 +10,9 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { GROUP, KIND } from "../../operator/api/distribution.ts";
 
-export const HEALTH_KEY = "resource.customizations.health.meshkeeper.dev_MeshConfig";
+export const HEALTH_KEY = `resource.customizations.health.${GROUP}_${KIND}`;
 export const LUA_FILE = fileURLToPath(
   new URL("../../config/argocd/health-meshconfig.lua", import.meta.url),
 );
