@@ -96,11 +96,11 @@ function outboundTracing(tracer: string): Promise<Envoy> {
 describe("spec.telemetry.tracing in a real istiod's xDS", () => {
   it("gives the outbound HTTP connection manager the OpenTelemetry tracer at the collector", async () => {
     const tracing = await outboundTracing("envoy.tracers.opentelemetry");
-    expect(tracing.provider.typedConfig).toMatchObject({
+    expect(tracing.provider.typed_config).toMatchObject({
       "@type": "type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig",
-      grpcService: { envoyGrpc: { clusterName: `outbound|4317||${OTEL}`, authority: OTEL } },
+      grpc_service: { envoy_grpc: { cluster_name: `outbound|4317||${OTEL}`, authority: OTEL } },
     });
-    expect(tracing.randomSampling).toEqual({ value: 12.5 });
+    expect(tracing.random_sampling).toEqual({ value: 12.5 });
   });
 
   it("follows the spec to Zipkin once the operator converges the change", async () => {
@@ -115,12 +115,12 @@ describe("spec.telemetry.tracing in a real istiod's xDS", () => {
     );
     await real.harness.waitForCondition("Ready", "True", undefined, 120_000);
     const tracing = await outboundTracing("envoy.tracers.zipkin");
-    expect(tracing.provider.typedConfig).toMatchObject({
+    expect(tracing.provider.typed_config).toMatchObject({
       "@type": "type.googleapis.com/envoy.config.trace.v3.ZipkinConfig",
-      collectorService: {
-        httpUri: { uri: `http://${ZIPKIN}/api/v2/spans`, cluster: `outbound|9411||${ZIPKIN}` },
+      collector_service: {
+        http_uri: { uri: `http://${ZIPKIN}/api/v2/spans`, cluster: `outbound|9411||${ZIPKIN}` },
       },
     });
-    expect(tracing.randomSampling).toEqual({ value: 40 });
+    expect(tracing.random_sampling).toEqual({ value: 40 });
   });
 });

@@ -180,10 +180,10 @@ function firstRoute(dump: XdsDump, host: string): Envoy {
 
 describe("traffic policy in a client sidecar's xDS", () => {
   it("splits the canary by weight across the DestinationRule's subsets, with retries and timeout", async () => {
-    const dump = await routes((d) => firstRoute(d, REVIEWS).route?.weightedClusters !== undefined);
+    const dump = await routes((d) => firstRoute(d, REVIEWS).route?.weighted_clusters !== undefined);
     const action = firstRoute(dump, REVIEWS).route as Envoy;
     expect(
-      (action.weightedClusters.clusters as Envoy[]).map((c) => ({
+      (action.weighted_clusters.clusters as Envoy[]).map((c) => ({
         name: c.name,
         weight: c.weight,
       })),
@@ -192,61 +192,62 @@ describe("traffic policy in a client sidecar's xDS", () => {
       { name: subsetCluster("v2", REVIEWS), weight: 10 },
     ]);
     expect(action.timeout).toBe("7s");
-    expect(action.retryPolicy).toMatchObject({
-      numRetries: 3,
-      perTryTimeout: "2s",
+    expect(action.retry_policy).toMatchObject({
+      num_retries: 3,
+      per_try_timeout: "2s",
       // Istio moves status codes to retriable_status_codes and says so in retry_on.
-      retryOn: "connect-failure,refused-stream,retriable-status-codes",
-      retriableStatusCodes: [503],
+      retry_on: "connect-failure,refused-stream,retriable-status-codes",
+      retriable_status_codes: [503],
     });
   });
 
   it("builds a cluster per subset with outlier detection and the connection-pool limits", async () => {
     const dump = await routes((d) => clusterIfAny(d, subsetCluster("v2", REVIEWS)) !== undefined);
+
     const v1 = cluster(dump, subsetCluster("v1", REVIEWS));
     const v2 = cluster(dump, subsetCluster("v2", REVIEWS));
     const outlier = {
-      consecutive5xx: 5,
-      enforcingConsecutive5xx: 100,
+      consecutive_5xx: 5,
+      enforcing_consecutive_5xx: 100,
       interval: "10s",
-      baseEjectionTime: "30s",
-      maxEjectionPercent: 40,
+      base_ejection_time: "30s",
+      max_ejection_percent: 40,
     };
-    expect(v1.outlierDetection).toMatchObject(outlier);
-    const [v1Limits] = v1.circuitBreakers.thresholds as Envoy[];
-    const [v2Limits] = v2.circuitBreakers.thresholds as Envoy[];
+    expect(v1.outlier_detection).toMatchObject(outlier);
+    const [v1Limits] = v1.circuit_breakers.thresholds as Envoy[];
+    const [v2Limits] = v2.circuit_breakers.thresholds as Envoy[];
     expect(v1Limits).toMatchObject({
-      maxConnections: 50,
-      maxPendingRequests: 10,
-      maxRequests: 200,
-      maxRetries: 4,
+      max_connections: 50,
+      max_pending_requests: 10,
+      max_requests: 200,
+      max_retries: 4,
     });
     // The subset's own policy replaces the connection pool it sets, nothing else.
-    expect(v2Limits).toMatchObject({ maxConnections: 5 });
-    expect(v2Limits?.maxPendingRequests).not.toBe(10);
-    expect(v2.outlierDetection).toMatchObject(outlier);
+    expect(v2Limits).toMatchObject({ max_connections: 5 });
+    expect(v2Limits?.max_pending_requests).not.toBe(10);
+    expect(v2.outlier_detection).toMatchObject(outlier);
     // The service's plain cluster has no subset policy of its own: the DestinationRule's top level applies.
-    expect(cluster(dump, `outbound|80||${REVIEWS}`).outlierDetection).toMatchObject(outlier);
+    expect(cluster(dump, `outbound|80||${REVIEWS}`).outlier_detection).toMatchObject(outlier);
   });
 
   it("injects the ratings faults through the fault filter's per-route config", async () => {
     const dump = await routes(
-      (d) => firstRoute(d, RATINGS).typedPerFilterConfig?.[FAULT] !== undefined,
+      (d) => firstRoute(d, RATINGS).typed_per_filter_config?.[FAULT] !== undefined,
     );
-    const fault = firstRoute(dump, RATINGS).typedPerFilterConfig[FAULT] as Envoy;
+    const fault = firstRoute(dump, RATINGS).typed_per_filter_config[FAULT] as Envoy;
     expect(fault).toMatchObject({
-      delay: { fixedDelay: "3s", percentage: { numerator: 250_000, denominator: "MILLION" } },
-      abort: { httpStatus: 503, percentage: { numerator: 105_000, denominator: "MILLION" } },
+      delay: { fixed_delay: "3s", percentage: { numerator: 250_000, denominator: "MILLION" } },
+      abort: { http_status: 503, percentage: { numerator: 105_000, denominator: "MILLION" } },
     });
     // The outbound HTTP listener for port 80 runs the fault filter the route configures.
     const manager = connectionManagers(listener(dump, "0.0.0.0_80")).find(
-      (m) => m.rds?.routeConfigName === "80",
+      (m) => m.rds?.route_config_name === "80",
     );
     if (!manager) throw new Error("no HTTP connection manager using route configuration 80");
-    expect(httpFilter(manager, FAULT).typedConfig?.["@type"]).toBe(
+    expect(httpFilter(manager, FAULT).typed_config?.["@type"]).toBe(
       "type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault",
     );
     // Routes without faults configure none.
-    expect(firstRoute(dump, REVIEWS).typedPerFilterConfig?.[FAULT]).toBeUndefined();
+    expect(firstRoute(dump, REVIEWS).typed_per_filter_config?.[FAULT]).toBeUndefined();
   });
 });
