@@ -15,7 +15,9 @@ import { RestClient } from "../kube/rest-client.ts";
 import type { ApplyTarget } from "../kube/server-side-apply.ts";
 import { locateBinary } from "../local/assets.ts";
 import { BINARIES } from "../local/components.ts";
+import { startBackgroundIstiod } from "../local/background-istiod.ts";
 import { startBackgroundOperator } from "../local/background-operator.ts";
+import { ensureIstioBinaries } from "../local/istio-binaries.ts";
 import { backgroundPaths, exportLine, readState } from "../local/background.ts";
 import { LocalClusterError } from "../local/errors.ts";
 import type { MeshConfigObject } from "../reconcile/mesh-config-object.ts";
@@ -101,11 +103,41 @@ function kubectlAlias(): string {
 }
 
 export async function demoCommand(argv: readonly string[]): Promise<number> {
-  if (parseOptions(argv, {}, DEMO_USAGE) === undefined) return 0;
-  return demo();
+  const flags = parseOptions(argv, { istiod: { type: "boolean", default: false } }, DEMO_USAGE);
+  if (flags === undefined) return 0;
+  return demo(flags.istiod);
 }
 
-async function demo(): Promise<number> {
+/**
+ * `--istiod`: Istio's own istiod (built from tools/istio on first use) beside the cluster,
+ * with exactly what the operator applied. The istiod Deployment's pod stays KWOK-simulated;
+ * this process is the real control plane, and the table below says so.
+ */
+async function startRealIstiod(kubeconfig: string): Promise<string> {
+  const binaries = await ensureIstioBinaries(process.env, (line) => {
+    say(`[istio] ${line}`);
+  });
+  const { state, started } = await startBackgroundIstiod({
+    kubeconfig,
+    binary: binaries.pilotDiscovery,
+  });
+  const xds = `--xds-address 127.0.0.1:${state.ports.grpc} --plaintext`;
+  say(`
+real istiod ${started ? "started" : "already running"} (Istio ${state.version}, pilot-discovery built from tools/istio):
+  what       real process                                   simulated by KWOK
+  istiod     pid ${String(state.supervisorPid).padEnd(8)} (supervisor), ready on 127.0.0.1   Deployment ${state.namespace}/${state.deployment}'s pod
+  ports      http ${state.ports.http}, xDS ${state.ports.grpc}, xDS+CA ${state.ports.secureGrpc}, webhooks ${state.ports.webhook}, metrics ${state.ports.monitoring}
+  log        ${state.log}`);
+  return `
+with the real istiod:
+  alias istioctl=${binaries.istioctl}
+  istioctl analyze -A --suppress "IST0147=Pod *"   # KWOK's pods are never injected (docs/istio.md)
+  istioctl x precheck; istioctl tag list; istioctl x injector list
+  istioctl x proxy-status ${xds}   # answered by the real istiod
+  curl -s http://127.0.0.1:${state.ports.http}/ready; curl -s http://127.0.0.1:${state.ports.monitoring}/metrics | head`;
+}
+
+async function demo(withIstiod: boolean): Promise<number> {
   const code = await clusterCommand(["up"]);
   if (code !== 0) return code;
   const kubeconfig = readState(backgroundPaths().stateFile)?.kubeconfig;
@@ -133,6 +165,7 @@ async function demo(): Promise<number> {
   } finally {
     client.close();
   }
+  const istiodHints = withIstiod ? await startRealIstiod(kubeconfig) : "";
   say(`
 look around:
   ${exportLine(kubeconfig)}${kubectlAlias()}
@@ -140,7 +173,8 @@ look around:
   kubectl get deployments,services -A -l app.kubernetes.io/managed-by=meshkeeper
   kubectl -n istio-system delete service istiod   # the operator puts it back within a second
   npm run meshkeeper -- status                # this table again
-stop everything (operator and cluster):
+  npm run demo -- --istiod                    # also run the real istiod${istiodHints}
+stop everything (operator${withIstiod ? ", istiod" : ""} and cluster):
   npm run cluster -- down`);
   return 0;
 }

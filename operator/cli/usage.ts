@@ -90,6 +90,9 @@ The local demo (npm run demo): starts the local control plane in the background 
 config/samples/production.yaml and follows it until the mesh is Ready, then prints the
 status table and how to look around. Both keep running until \`meshkeeper cluster down\`.
 
+  --istiod      also run Istio's real istiod (pilot-discovery, built from tools/istio on
+                first use) beside the cluster, with exactly what the operator applied;
+                istiod's Deployment stays KWOK-simulated (docs/istio.md)
   -h, --help    this help`;
 
 export const RENDER_USAGE = `usage: meshkeeper render -f FILE [-o yaml|json] [--output-dir DIR]
@@ -149,7 +152,9 @@ export const CLUSTER_UP_OPTIONS = {
   port: { type: "string" },
   nodes: { type: "string", default: "1" },
 } as const;
-export const OUTPUT_OPTION = { output: { type: "string", short: "o" } } as const;
+export const OUTPUT_OPTION = {
+  output: { type: "string", short: "o" },
+} as const;
 
 interface CommandLine {
   readonly usage: string;
@@ -162,7 +167,10 @@ const COMMAND_LINES: Readonly<Record<string, CommandLine>> = {
   crds: { usage: CRDS_USAGE, options: CRDS_OPTIONS },
   bundle: { usage: BUNDLE_USAGE, options: BUNDLE_OPTIONS },
   status: { usage: STATUS_USAGE, options: STATUS_OPTIONS },
-  demo: { usage: DEMO_USAGE, options: {} },
+  demo: {
+    usage: DEMO_USAGE,
+    options: { istiod: { type: "boolean", default: false } },
+  },
   version: { usage: VERSION_USAGE, options: OUTPUT_OPTION },
   "cluster up": { usage: CLUSTER_UP_USAGE, options: CLUSTER_UP_OPTIONS },
   "cluster down": { usage: CLUSTER_DOWN_USAGE, options: {} },
@@ -177,11 +185,15 @@ function clusterVerb(argv: readonly string[]): string | undefined {
     console.log(CLUSTER_USAGE);
     return undefined;
   }
-  if (verb === undefined) throw new UsageError("a command is needed", CLUSTER_USAGE);
+  if (verb === undefined)
+    throw new UsageError("a command is needed", CLUSTER_USAGE);
   // `serve` is the background supervisor `cluster up` starts: internal, not in the usage.
-  if (verb === "serve" || Object.hasOwn(COMMAND_LINES, `cluster ${verb}`)) return verb;
+  if (verb === "serve" || Object.hasOwn(COMMAND_LINES, `cluster ${verb}`))
+    return verb;
   throw new UsageError(
-    verb.startsWith("-") ? `Unknown option '${verb}'` : `unknown cluster command: ${verb}`,
+    verb.startsWith("-")
+      ? `Unknown option '${verb}'`
+      : `unknown cluster command: ${verb}`,
     CLUSTER_USAGE,
   );
 }
@@ -190,7 +202,10 @@ function clusterVerb(argv: readonly string[]): string | undefined {
  * Checks a command's arguments against its spec: false after printing the usage (help was
  * asked for), true when the command should run; a mistake throws a UsageError.
  */
-export function checkCommandLine(command: string, argv: readonly string[]): boolean {
+export function checkCommandLine(
+  command: string,
+  argv: readonly string[],
+): boolean {
   let words = command;
   let rest = argv;
   if (command === "cluster") {
