@@ -8,13 +8,7 @@ import { stopBackgroundIstiod } from "../local/background-istiod.ts";
 import { stopBackgroundOperator } from "../local/background-operator.ts";
 import { KubeConfig } from "@kubernetes/client-node";
 import { spawn } from "node:child_process";
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-} from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { surveyBinaries } from "../local/assets.ts";
@@ -55,10 +49,7 @@ const say = (line: string) => {
 function upOptions(values: { port?: string | undefined; nodes: string }) {
   const port = values.port === undefined ? undefined : Number(values.port);
   const nodes = Number(values.nodes);
-  if (
-    port !== undefined &&
-    !(Number.isInteger(port) && port > 0 && port < 65536)
-  ) {
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
     throw new UsageError(
       `--port ${values.port ?? ""} is not a port number (use 1-65535)`,
       CLUSTER_UP_USAGE,
@@ -126,11 +117,7 @@ async function up(argv: readonly string[]): Promise<void> {
     const ready =
       running.phase === "ready"
         ? running
-        : await followUntilUp(
-            running.pid,
-            paths.supervisorLog,
-            paths.stateFile,
-          );
+        : await followUntilUp(running.pid, paths.supervisorLog, paths.stateFile);
     say(exportLine(ready.kubeconfig ?? ""));
     return;
   }
@@ -147,23 +134,17 @@ async function up(argv: readonly string[]): Promise<void> {
   child.unref();
   const pid = child.pid ?? -1;
   // The supervisor is in its own session, so a Ctrl-C here would not reach it: pass it on.
-  const stopSupervisor = cleanupOnExit(() =>
-    signalGroupIfOurs(pid, "SIGTERM", SUPERVISOR_MARK),
-  );
+  const stopSupervisor = cleanupOnExit(() => signalGroupIfOurs(pid, "SIGTERM", SUPERVISOR_MARK));
   const state = await followUntilUp(pid, paths.supervisorLog, paths.stateFile);
   stopSupervisor();
-  say(
-    `local cluster up: ${state.server ?? ""} (stop it with \`npm run cluster -- down\`)`,
-  );
+  say(`local cluster up: ${state.server ?? ""} (stop it with \`npm run cluster -- down\`)`);
   say(exportLine(state.kubeconfig ?? ""));
 }
 
 async function followUntilUp(pid: number, logFile: string, stateFile: string) {
   let printed = 0;
   for (;;) {
-    const lines = existsSync(logFile)
-      ? readFileSync(logFile, "utf8").split("\n")
-      : [];
+    const lines = existsSync(logFile) ? readFileSync(logFile, "utf8").split("\n") : [];
     const complete = lines.slice(0, -1);
     for (const line of complete.slice(printed)) say(`  ${line}`);
     printed = complete.length;
@@ -179,10 +160,7 @@ function supervisorFailure(logFile: string): LocalClusterError {
   const log = existsSync(logFile) ? readFileSync(logFile, "utf8") : "";
   const reported = /^error: ([\s\S]*?)\n {2}→ (.*)$/m.exec(log);
   return reported?.[1] && reported[2]
-    ? new LocalClusterError(
-        `${reported[1]} (full log: ${logFile})`,
-        reported[2],
-      )
+    ? new LocalClusterError(`${reported[1]} (full log: ${logFile})`, reported[2])
     : new LocalClusterError(
         `the local cluster failed to start (full log: ${logFile})`,
         "read that log",
@@ -198,8 +176,7 @@ async function down(): Promise<void> {
   if (running) {
     // The whole group: the supervisor and any `go build` it is running.
     signalGroupIfOurs(state.pid, "SIGTERM", SUPERVISOR_MARK);
-    for (let waited = 0; isAlive(state.pid) && waited < 10_000; waited += 100)
-      await sleep(100);
+    for (let waited = 0; isAlive(state.pid) && waited < 10_000; waited += 100) await sleep(100);
     signalGroupIfOurs(state.pid, "SIGKILL", SUPERVISOR_MARK);
   }
   clearStale();
@@ -207,17 +184,11 @@ async function down(): Promise<void> {
 }
 
 /** GET /readyz as the admin of the kubeconfig: true only for 200. */
-async function apiserverReady(
-  kubeconfigPath: string,
-  server: string,
-): Promise<boolean> {
+async function apiserverReady(kubeconfigPath: string, server: string): Promise<boolean> {
   try {
     const config = new KubeConfig();
     config.loadFromFile(kubeconfigPath);
-    const ca = Buffer.from(
-      config.getCurrentCluster()?.caData ?? "",
-      "base64",
-    ).toString();
+    const ca = Buffer.from(config.getCurrentCluster()?.caData ?? "", "base64").toString();
     const token = config.getCurrentUser()?.token ?? "";
     return (await httpGet(`${server}/readyz`, { ca, token })).status === 200;
   } catch {
@@ -246,25 +217,15 @@ function componentViews(state: ClusterState): ComponentView[] {
 function printComponents(components: readonly ComponentView[]): void {
   say("COMPONENT                 PID      PORT   STATE    LOG");
   for (const c of components) {
-    const cells = [
-      c.component.padEnd(25),
-      String(c.pid).padEnd(8),
-      String(c.port).padEnd(6),
-    ];
-    say(
-      `${cells.join(" ")} ${(c.running ? "running" : "DEAD").padEnd(8)} ${c.logFile}`,
-    );
+    const cells = [c.component.padEnd(25), String(c.pid).padEnd(8), String(c.port).padEnd(6)];
+    say(`${cells.join(" ")} ${(c.running ? "running" : "DEAD").padEnd(8)} ${c.logFile}`);
   }
 }
 
 async function status(argv: readonly string[]): Promise<number> {
   const values = parseOptions(argv, OUTPUT_OPTION, CLUSTER_STATUS_USAGE);
   if (values === undefined) return 0;
-  const format = outputFormat(
-    values.output,
-    ["table", "yaml", "json"],
-    CLUSTER_STATUS_USAGE,
-  );
+  const format = outputFormat(values.output, ["table", "yaml", "json"], CLUSTER_STATUS_USAGE);
   // With -o yaml|json, stdout carries data only: the reason for having none goes to stderr.
   const tell =
     format === "table"
@@ -274,15 +235,11 @@ async function status(argv: readonly string[]): Promise<number> {
         };
   const state = readState(backgroundPaths().stateFile);
   if (!supervisorRunning(state)) {
-    tell(
-      "no local cluster is running (start one with `npm run cluster -- up`)",
-    );
+    tell("no local cluster is running (start one with `npm run cluster -- up`)");
     return 1;
   }
   if (state.phase === "starting" || !state.server || !state.kubeconfig) {
-    tell(
-      `the local cluster is starting (supervisor pid ${state.pid}, log ${state.supervisorLog})`,
-    );
+    tell(`the local cluster is starting (supervisor pid ${state.pid}, log ${state.supervisorLog})`);
     return 1;
   }
   const ready = await apiserverReady(state.kubeconfig, state.server);
@@ -291,14 +248,7 @@ async function status(argv: readonly string[]): Promise<number> {
   if (format !== "table") {
     const { server, startedAt, kubeconfig } = state;
     const supervisor = { pid: state.pid, log: state.supervisorLog };
-    const view = {
-      server,
-      ready,
-      startedAt,
-      supervisor,
-      kubeconfig,
-      components,
-    };
+    const view = { server, ready, startedAt, supervisor, kubeconfig, components };
     process.stdout.write(formatValue(view, format));
     return healthy ? 0 : 1;
   }
@@ -317,8 +267,7 @@ async function build(): Promise<void> {
   for (const [key, located] of Object.entries(found))
     say(`${key}: ${located.path} (${located.source})`);
   await buildBinaries(missing);
-  if (missing.length > 0)
-    say(`built: ${missing.map((key) => BINARIES[key].name).join(", ")}`);
+  if (missing.length > 0) say(`built: ${missing.map((key) => BINARIES[key].name).join(", ")}`);
   // The tests' Go helpers, so no test file pays for a build (cached by source hash).
   say("test helpers (built from tools/ when their sources change):");
   for (const tool of GO_TOOLS) say(`  ${tool}: ${await ensureGoTool(tool)}`);

@@ -152,9 +152,7 @@ export const CLUSTER_UP_OPTIONS = {
   port: { type: "string" },
   nodes: { type: "string", default: "1" },
 } as const;
-export const OUTPUT_OPTION = {
-  output: { type: "string", short: "o" },
-} as const;
+export const OUTPUT_OPTION = { output: { type: "string", short: "o" } } as const;
 
 interface CommandLine {
   readonly usage: string;
@@ -167,10 +165,7 @@ const COMMAND_LINES: Readonly<Record<string, CommandLine>> = {
   crds: { usage: CRDS_USAGE, options: CRDS_OPTIONS },
   bundle: { usage: BUNDLE_USAGE, options: BUNDLE_OPTIONS },
   status: { usage: STATUS_USAGE, options: STATUS_OPTIONS },
-  demo: {
-    usage: DEMO_USAGE,
-    options: { istiod: { type: "boolean", default: false } },
-  },
+  demo: { usage: DEMO_USAGE, options: { istiod: { type: "boolean", default: false } } },
   version: { usage: VERSION_USAGE, options: OUTPUT_OPTION },
   "cluster up": { usage: CLUSTER_UP_USAGE, options: CLUSTER_UP_OPTIONS },
   "cluster down": { usage: CLUSTER_DOWN_USAGE, options: {} },
@@ -185,15 +180,11 @@ function clusterVerb(argv: readonly string[]): string | undefined {
     console.log(CLUSTER_USAGE);
     return undefined;
   }
-  if (verb === undefined)
-    throw new UsageError("a command is needed", CLUSTER_USAGE);
+  if (verb === undefined) throw new UsageError("a command is needed", CLUSTER_USAGE);
   // `serve` is the background supervisor `cluster up` starts: internal, not in the usage.
-  if (verb === "serve" || Object.hasOwn(COMMAND_LINES, `cluster ${verb}`))
-    return verb;
+  if (verb === "serve" || Object.hasOwn(COMMAND_LINES, `cluster ${verb}`)) return verb;
   throw new UsageError(
-    verb.startsWith("-")
-      ? `Unknown option '${verb}'`
-      : `unknown cluster command: ${verb}`,
+    verb.startsWith("-") ? `Unknown option '${verb}'` : `unknown cluster command: ${verb}`,
     CLUSTER_USAGE,
   );
 }
@@ -202,10 +193,7 @@ function clusterVerb(argv: readonly string[]): string | undefined {
  * Checks a command's arguments against its spec: false after printing the usage (help was
  * asked for), true when the command should run; a mistake throws a UsageError.
  */
-export function checkCommandLine(
-  command: string,
-  argv: readonly string[],
-): boolean {
+export function checkCommandLine(command: string, argv: readonly string[]): boolean {
   let words = command;
   let rest = argv;
   if (command === "cluster") {
