@@ -65,3 +65,14 @@ export function integerFlag(
   }
   return parsed;
 }
+
+/** The -o value checked against what the command offers; the first choice is the default. */
+export function outputFormat<const F extends string>(
+  value: string | undefined,
+  choices: readonly [F, ...F[]],
+  usage: string,
+): F {
+  if (value === undefined) return choices[0];
+  if ((choices as readonly string[]).includes(value)) return value as F;
+  throw new UsageError(`-o ${value}: use one of ${choices.join(", ")}`, usage);
+}

@@ -33,40 +33,23 @@ import { isAlive, isOurs, signalGroupIfOurs } from "../local/pids.ts";
 import { assertPortFree } from "../local/ports.ts";
 import {
   checkCommandLine,
+  clusterUpValues,
   CLUSTER_STATUS_USAGE,
   CLUSTER_UP_OPTIONS,
   CLUSTER_UP_USAGE,
   OUTPUT_OPTION,
 } from "./usage.ts";
-import { parseOptions, UsageError } from "./args.ts";
-import { formatValue, outputFormat } from "./output.ts";
+import { outputFormat, parseOptions } from "./args.ts";
+import { formatValue } from "./output.ts";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 const say = (line: string) => {
   console.log(line);
 };
 
-function upOptions(values: { port?: string | undefined; nodes: string }) {
-  const port = values.port === undefined ? undefined : Number(values.port);
-  const nodes = Number(values.nodes);
-  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
-    throw new UsageError(
-      `--port ${values.port ?? ""} is not a port number (use 1-65535)`,
-      CLUSTER_UP_USAGE,
-    );
-  }
-  if (!(Number.isInteger(nodes) && nodes >= 1 && nodes <= 100)) {
-    throw new UsageError(
-      `--nodes ${values.nodes} is not a node count (use 1-100)`,
-      CLUSTER_UP_USAGE,
-    );
-  }
-  return { port, nodes };
-}
-
 function options(argv: readonly string[]) {
   const values = parseOptions(argv, CLUSTER_UP_OPTIONS, CLUSTER_UP_USAGE);
-  return values && upOptions(values);
+  return values && clusterUpValues(values);
 }
 
 /** Runs in the detached supervisor: owns the components until SIGTERM. */

@@ -5,20 +5,8 @@
  * `jq` or `yq` unchanged.
  */
 import { stringify } from "yaml";
-import { UsageError } from "./args.ts";
 
 export type DataFormat = "yaml" | "json";
-
-/** The -o value checked against what the command offers; the first choice is the default. */
-export function outputFormat<const F extends string>(
-  value: string | undefined,
-  choices: readonly [F, ...F[]],
-  usage: string,
-): F {
-  if (value === undefined) return choices[0];
-  if ((choices as readonly string[]).includes(value)) return value as F;
-  throw new UsageError(`-o ${value}: use one of ${choices.join(", ")}`, usage);
-}
 
 /** One value, as a YAML document or indented JSON, ending with a newline. */
 export function formatValue(value: unknown, format: DataFormat): string {

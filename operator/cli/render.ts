@@ -11,8 +11,8 @@ import { validateMeshConfig } from "../api/validate.ts";
 import { UnsupportedVersionError } from "../render/istio-versions.ts";
 import { render, type RenderedObject } from "../render/render.ts";
 import { RENDER_OPTIONS, RENDER_USAGE } from "./usage.ts";
-import { parseOptions, UsageError } from "./args.ts";
-import { formatObjects, outputFormat } from "./output.ts";
+import { outputFormat, parseOptions, UsageError } from "./args.ts";
+import { formatObjects } from "./output.ts";
 
 export class RenderInputError extends Error {
   override name = "RenderInputError";

@@ -6,8 +6,8 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import { ApiError, RestClient } from "../kube/rest-client.ts";
 import { STATUS_OPTIONS, STATUS_USAGE } from "./usage.ts";
-import { parseOptions } from "./args.ts";
-import { formatValue, outputFormat } from "./output.ts";
+import { outputFormat, parseOptions } from "./args.ts";
+import { formatValue } from "./output.ts";
 import { isReady, statusTable } from "./status-table.ts";
 
 const PATH = "/apis/meshkeeper.dev/v1alpha1/meshconfigs/default";

@@ -6,7 +6,7 @@
  * `run` is the exception: its flags and usage live in run.ts.
  */
 import type { ParseArgsOptionsConfig } from "node:util";
-import { parseOptions, UsageError } from "./args.ts";
+import { outputFormat, parseOptions, UsageError } from "./args.ts";
 
 export const MESHKEEPER_USAGE = `usage: meshkeeper <command> [options]
 
@@ -157,19 +157,50 @@ export const OUTPUT_OPTION = { output: { type: "string", short: "o" } } as const
 interface CommandLine {
   readonly usage: string;
   readonly options: ParseArgsOptionsConfig;
+  /** The -o choices, the default first. */
+  readonly formats?: readonly [string, ...string[]];
+  /** Checks the values beyond their syntax; throws a UsageError. */
+  readonly check?: (values: Record<string, unknown>) => void;
+}
+
+/** cluster up's --port and --nodes as numbers, checked. */
+export function clusterUpValues(values: { port?: string | undefined; nodes: string }) {
+  const port = values.port === undefined ? undefined : Number(values.port);
+  const nodes = Number(values.nodes);
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
+    throw new UsageError(
+      `--port ${values.port ?? ""} is not a port number (use 1-65535)`,
+      CLUSTER_UP_USAGE,
+    );
+  }
+  if (!(Number.isInteger(nodes) && nodes >= 1 && nodes <= 100)) {
+    throw new UsageError(
+      `--nodes ${values.nodes} is not a node count (use 1-100)`,
+      CLUSTER_UP_USAGE,
+    );
+  }
+  return { port, nodes };
 }
 
 /** Commands (and cluster's verbs) by the words that name them. */
 const COMMAND_LINES: Readonly<Record<string, CommandLine>> = {
-  render: { usage: RENDER_USAGE, options: RENDER_OPTIONS },
-  crds: { usage: CRDS_USAGE, options: CRDS_OPTIONS },
+  render: { usage: RENDER_USAGE, options: RENDER_OPTIONS, formats: ["yaml", "json"] },
+  crds: { usage: CRDS_USAGE, options: CRDS_OPTIONS, formats: ["yaml", "json"] },
   bundle: { usage: BUNDLE_USAGE, options: BUNDLE_OPTIONS },
-  status: { usage: STATUS_USAGE, options: STATUS_OPTIONS },
+  status: { usage: STATUS_USAGE, options: STATUS_OPTIONS, formats: ["table", "yaml", "json"] },
   demo: { usage: DEMO_USAGE, options: { istiod: { type: "boolean", default: false } } },
-  version: { usage: VERSION_USAGE, options: OUTPUT_OPTION },
-  "cluster up": { usage: CLUSTER_UP_USAGE, options: CLUSTER_UP_OPTIONS },
+  version: { usage: VERSION_USAGE, options: OUTPUT_OPTION, formats: ["text", "yaml", "json"] },
+  "cluster up": {
+    usage: CLUSTER_UP_USAGE,
+    options: CLUSTER_UP_OPTIONS,
+    check: (values) => clusterUpValues(values as { port?: string; nodes: string }),
+  },
   "cluster down": { usage: CLUSTER_DOWN_USAGE, options: {} },
-  "cluster status": { usage: CLUSTER_STATUS_USAGE, options: OUTPUT_OPTION },
+  "cluster status": {
+    usage: CLUSTER_STATUS_USAGE,
+    options: OUTPUT_OPTION,
+    formats: ["table", "yaml", "json"],
+  },
   "cluster build": { usage: CLUSTER_BUILD_USAGE, options: {} },
 };
 
@@ -205,5 +236,9 @@ export function checkCommandLine(command: string, argv: readonly string[]): bool
   }
   const line = COMMAND_LINES[words];
   if (line === undefined) return true;
-  return parseOptions(rest, line.options, line.usage) !== undefined;
+  const values = parseOptions(rest, line.options, line.usage);
+  if (values === undefined) return false;
+  if (line.formats) outputFormat(values.output as string | undefined, line.formats, line.usage);
+  line.check?.(values);
+  return true;
 }

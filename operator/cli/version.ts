@@ -7,8 +7,8 @@ import { readFileSync } from "node:fs";
 import { KUBERNETES_VERSION } from "../local/components.ts";
 import { ISTIO_MINORS } from "../render/istio-versions.ts";
 import { OUTPUT_OPTION, VERSION_USAGE } from "./usage.ts";
-import { parseOptions } from "./args.ts";
-import { formatValue, outputFormat } from "./output.ts";
+import { outputFormat, parseOptions } from "./args.ts";
+import { formatValue } from "./output.ts";
 
 interface VersionInfo {
   readonly meshkeeper: string;
