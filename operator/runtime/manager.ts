@@ -102,7 +102,7 @@ export class Manager {
       labelSelector: OWNED_SELECTOR,
       keep: keepWhatMatters,
       onEvent: (type, object) => {
-        const labels = (object.metadata.labels ?? {}) as Record<string, string>;
+        const labels = object.metadata.labels ?? {};
         this.enqueue(labels[MESH_LABEL] ?? "default", type, object);
       },
       onRestart,
@@ -146,7 +146,7 @@ export class Manager {
 
   private enqueue(key: string, type: EventType | "resync", object?: KubeObject): void {
     const what = object
-      ? `${object.kind ?? "object"} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ""}${object.metadata.name}`
+      ? `${object.kind} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ""}${object.metadata.name}`
       : "";
     this.triggers.set(key, `${type} ${what}`.trim());
     this.queue.add(key);
