@@ -254,7 +254,11 @@ describe.concurrent("reflector against a misbehaving API server", () => {
   });
 
   it("looks for a kind not served yet every few seconds, and watches it once it is", async () => {
-    const server = await FakeApiServer.start(watches(openStream));
+    const server = await FakeApiServer.start(
+      watches((_request, response) => {
+        openStream(response);
+      }),
+    );
     server.serving = false;
     const { client, discovery } = server.client();
     const restarts: string[] = [];
