@@ -195,8 +195,7 @@ describe("the operator", () => {
     for (const victim of victims) {
       await until(`${identity(victim)} to be restored`, async () => {
         const now = await exists(victim);
-        const labels = (o: Live | undefined) =>
-          o?.metadata.labels as Record<string, string> | undefined;
+        const labels = (o: Live | undefined) => o?.metadata.labels;
         return labels(now)?.[label] === labels(victim)?.[label];
       });
     }

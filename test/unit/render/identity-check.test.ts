@@ -141,7 +141,8 @@ describe("the pre-apply check", () => {
     const objects = render(spec).map((r): RenderedObject => {
       if (r.object.kind !== "HorizontalPodAutoscaler" || r.object.metadata.namespace !== "edge")
         return r;
-      return { ...r, object: { ...r.object, spec: { ...r.object.spec, minReplicas: 0 } } };
+      const hpa = r.object.spec as Record<string, unknown>;
+      return { ...r, object: { ...r.object, spec: { ...hpa, minReplicas: 0 } } };
     });
     expect(messages(spec, objects)).toContain(
       "spec.gateways[0]: HorizontalPodAutoscaler edge/ingress needs 1 <= minReplicas (0)",

@@ -60,7 +60,7 @@ describe("Istio CRD sets per minor", () => {
         .sort((a, b) => a.kind.localeCompare(b.kind));
       const rendered = summary(istioCrdObjectsFor(m)).sort((a, b) => a.kind.localeCompare(b.kind));
       expect(rendered, m.minor).toEqual(expected);
-      for (const crd of istioCrdObjectsFor(m) as Crd[])
+      for (const crd of istioCrdObjectsFor(m) as unknown as readonly Crd[])
         expect(
           crd.spec.versions.filter((v) => v.storage),
           crd.metadata.name,
