@@ -56,6 +56,7 @@ describe("MeshConfig samples", () => {
       },
       sidecarInjector: {
         enabled: true,
+        nativeSidecars: "auto",
         proxy: { logLevel: "warning", holdApplicationUntilProxyStarts: true },
       },
       certificateAuthority: { type: "SelfSigned", deletionPolicy: "Retain" },
