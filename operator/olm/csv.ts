@@ -28,7 +28,7 @@ export interface CrdObject {
   spec: {
     group: string;
     names: { kind: string };
-    versions: { name: string; storage?: boolean }[];
+    versions: { name: string; storage?: boolean; served?: boolean }[];
   };
 }
 
@@ -74,6 +74,16 @@ export function withoutCrdWrites(rules: readonly PolicyRule[]): PolicyRule[] {
   );
 }
 
+/**
+ * The version people write: a served GA version when there is one (Istio stores
+ * Telemetry as v1alpha1 but documents and serves v1), else the stored one. The CSV's
+ * examples use the same versions, and OLM wants each example to name an owned version.
+ */
+function preferredVersion(crd: CrdObject): string {
+  const ga = crd.spec.versions.find((v) => v.served !== false && /^v\d+$/.test(v.name));
+  return ga?.name ?? storageVersion(crd);
+}
+
 function storageVersion(crd: CrdObject): string {
   const version = crd.spec.versions.find((v) => v.storage) ?? crd.spec.versions[0];
   if (!version) throw new Error(`CRD ${crd.metadata.name} has no versions`);
@@ -114,7 +124,7 @@ function ownedCrds(inputs: CsvInputs) {
     },
     ...inputs.istioCrds.map((crd) => ({
       name: crd.metadata.name,
-      version: storageVersion(crd),
+      version: preferredVersion(crd),
       kind: crd.spec.names.kind,
       displayName: `Istio ${crd.spec.names.kind}`,
       description: `Istio's ${crd.spec.names.kind} (${crd.spec.group}), installed for the mesh's control plane.`,
