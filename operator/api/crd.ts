@@ -94,7 +94,7 @@ export function meshConfigCrd(): Schema {
               properties: {
                 apiVersion: {
                   type: "string",
-                  description: "API version of this object: meshkeeper.dev/v1alpha1.",
+                  description: `API version of this object: ${GROUP}/${VERSION}.`,
                 },
                 kind: { type: "string", description: "Kind of this object: MeshConfig." },
                 metadata: { type: "object" },

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { CRD_FILE } from "../api/crd.ts";
+import { meshConfigPath } from "../api/distribution.ts";
 import { Discovery, NotServedError } from "../kube/discovery.ts";
 import { RestClient } from "../kube/rest-client.ts";
 import type { ApplyTarget } from "../kube/server-side-apply.ts";
@@ -28,7 +29,6 @@ import { clusterCommand } from "./cluster.ts";
 import { isReady, statusTable } from "./status-table.ts";
 
 const SAMPLE = fileURLToPath(new URL("../../config/samples/production.yaml", import.meta.url));
-const MESH_PATH = "/apis/meshkeeper.dev/v1alpha1/meshconfigs/default";
 const READY_TIMEOUT_MS = 180_000;
 const say = (line: string) => {
   console.log(line);
@@ -82,7 +82,7 @@ async function followUntilReady(client: RestClient): Promise<MeshConfigObject> {
   const started = Date.now();
   let last = "";
   for (;;) {
-    const mc = await client.send<MeshConfigObject>({ method: "GET", path: MESH_PATH });
+    const mc = await client.send<MeshConfigObject>({ method: "GET", path: meshConfigPath() });
     const line = activity(mc);
     if (line !== last) say(`${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s  ${line}`);
     last = line;

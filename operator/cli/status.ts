@@ -4,13 +4,12 @@
  * scripts gate on readiness without parsing anything.
  */
 import { KubeConfig } from "@kubernetes/client-node";
+import { meshConfigPath } from "../api/distribution.ts";
 import { ApiError, RestClient } from "../kube/rest-client.ts";
 import { STATUS_OPTIONS, STATUS_USAGE } from "./usage.ts";
 import { outputFormat, parseOptions } from "./args.ts";
 import { formatValue } from "./output.ts";
 import { isReady, statusTable } from "./status-table.ts";
-
-const PATH = "/apis/meshkeeper.dev/v1alpha1/meshconfigs/default";
 
 function loadConfig(path: string | undefined): KubeConfig {
   const config = new KubeConfig();
@@ -45,7 +44,7 @@ export async function statusCommand(args: readonly string[]): Promise<number> {
   let client: RestClient | undefined;
   try {
     client = new RestClient(loadConfig(options.kubeconfig));
-    const meshConfig = await client.send<object>({ method: "GET", path: PATH });
+    const meshConfig = await client.send<object>({ method: "GET", path: meshConfigPath() });
     process.stdout.write(
       format === "table" ? statusTable(meshConfig, new Date()) : formatValue(meshConfig, format),
     );

@@ -4,6 +4,7 @@
  * apply order (namespaces, Istio CRDs, istiod, injector, gateways, policies); the labels that mark an
  * object as ours are added here, in code, so no template can forget them.
  */
+import { API_VERSION, KIND } from "../api/distribution.ts";
 import type { MeshConfigSpec } from "../api/mesh-config-spec.ts";
 import * as contexts from "./contexts.ts";
 import { resolve, type EffectiveConfig } from "./effective-config.ts";
@@ -63,8 +64,8 @@ const NOT_OWNED = new Set(["CustomResourceDefinition", "Namespace"]);
 
 function ownerReference(owner: Owner) {
   return {
-    apiVersion: "meshkeeper.dev/v1alpha1",
-    kind: "MeshConfig",
+    apiVersion: API_VERSION,
+    kind: KIND,
     name: owner.name,
     uid: owner.uid,
     controller: true,
