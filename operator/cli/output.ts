@@ -12,7 +12,7 @@ export type DataFormat = "yaml" | "json";
 export function formatValue(value: unknown, format: DataFormat): string {
   return format === "json"
     ? `${JSON.stringify(value, null, 2)}\n`
-    : stringify(value, { lineWidth: 0 });
+    : stringify(value, { lineWidth: 0, compat: "yaml-1.1" });
 }
 
 /** Kubernetes objects: YAML documents each after `---`, or one JSON v1 List. */

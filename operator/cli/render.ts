@@ -47,8 +47,13 @@ export function renderFile(file: string): RenderedObject[] {
   }
 }
 
+/**
+ * YAML that kubectl reads back as written: kubectl's parser keeps YAML 1.1's booleans, so
+ * a string such as `n`, `y`, `on` or `no` (a target port name, say) must be quoted or the
+ * API server receives a bool (found by the rendered-objects dry-run property test).
+ */
 export function toYaml(object: unknown): string {
-  return stringify(object, { lineWidth: 0 });
+  return stringify(object, { lineWidth: 0, compat: "yaml-1.1" });
 }
 
 const RENDERED_FILE = /^\d{3}-[a-z]+-[a-z]+-.*\.yaml$/;
