@@ -1,0 +1,321 @@
+/**
+ * Upgrades side by side, in one run, each on a fresh local control plane (KWOK nodes):
+ *   operator, InPlace        patch spec.version; until Ready=True for the new generation
+ *   operator, RevisionBased  the same with updateStrategy RevisionBased; until Ready (the
+ *                            default tag moved) and until the old revision is gone
+ *   kubectl, InPlace         `meshkeeper render` of the old and of the new MeshConfig; the
+ *                            old applied and rolled out first (not timed), then the new one
+ *                            with kubectl apply --server-side and kubectl rollout status
+ *   kubectl, RevisionBased   the same two manifests of the RevisionBased MeshConfig; then
+ *                            kubectl delete of what only the old manifest has (the old
+ *                            revision), as a person following the canary steps would
+ * Writes: the operator's from its /metrics (objects only, MeshConfig status apart), kubectl's
+ * from its -v=6 request log (PATCH and DELETE). Per object: writes / objects in the new manifest.
+ * Run: npm run bench:upgrade [-- --from 1.30.5 --to 1.31.1 --replicas 2 --grace 0]
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { fileNameOf, renderFile, toYaml } from "../operator/cli/render.ts";
+import { RestClient } from "../operator/kube/rest-client.ts";
+import { cleanupOnExit } from "../operator/local/cleanup-on-exit.ts";
+import { LocalControlPlane } from "../operator/local/control-plane.ts";
+import type { MeshConfigObject } from "../operator/reconcile/mesh-config-object.ts";
+import type { RenderedObject } from "../operator/render/render.ts";
+import {
+  kubectl,
+  kubectlOk,
+  requestsByVerb,
+  until,
+  withOperatorCluster,
+  type OperatorCluster,
+  type Scrape,
+} from "./operator-process.ts";
+import { printTable, seconds } from "./table.ts";
+
+const { values } = parseArgs({
+  options: {
+    from: { type: "string", default: "1.30.5" },
+    to: { type: "string", default: "1.31.1" },
+    replicas: { type: "string", default: "2" },
+    grace: { type: "string", default: "0" },
+  },
+});
+const FROM = values.from;
+const TO = values.to;
+const REPLICAS = Number(values.replicas);
+const GRACE = Number(values.grace);
+const REPRODUCE = `npm run bench:upgrade -- --from ${FROM} --to ${TO} --replicas ${REPLICAS} --grace ${GRACE}`;
+const MESH_PATH = "/apis/meshkeeper.dev/v1alpha1/meshconfigs/default";
+const TIMEOUT_MS = 300_000;
+
+type Strategy = "InPlace" | "RevisionBased";
+
+const work = mkdtempSync(join(tmpdir(), "meshkeeper-bench-upgrade-"));
+const unregisterWork = cleanupOnExit(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** The mesh upgraded: istiod and two gateways, each with REPLICAS pods, no autoscaling. */
+function meshConfig(version: string, strategy: Strategy) {
+  const gateway = (name: string, namespace: string, type: string) => ({
+    name,
+    namespace,
+    type,
+    replicas: REPLICAS,
+    autoscaling: { enabled: false },
+  });
+  return {
+    apiVersion: "meshkeeper.dev/v1alpha1",
+    kind: "MeshConfig",
+    metadata: { name: "default" },
+    spec: {
+      version,
+      namespace: "istio-system",
+      updateStrategy:
+        strategy === "RevisionBased"
+          ? { type: strategy, inactiveRevisionDeletionGracePeriodSeconds: GRACE }
+          : { type: strategy },
+      controlPlane: { replicas: REPLICAS, autoscaling: { enabled: false } },
+      gateways: [
+        gateway("istio-ingressgateway", "istio-ingress", "ingress"),
+        gateway("istio-egressgateway", "istio-egress", "egress"),
+      ],
+    },
+  };
+}
+
+function writeMeshConfig(version: string, strategy: Strategy): string {
+  const file = join(work, `mesh-${strategy}-${version}.yaml`);
+  writeFileSync(file, toYaml(meshConfig(version, strategy)));
+  return file;
+}
+
+interface Row {
+  readonly who: string;
+  readonly strategy: Strategy;
+  /** Until the new version serves: Ready (operator) or every rollout status done (kubectl). */
+  readonly servingMs: number;
+  /** Until nothing of the old version is left (RevisionBased: the old revision removed). */
+  readonly doneMs: number;
+  readonly writes: number;
+  readonly objects: number;
+  readonly detail: string;
+}
+
+// ---------------------------------------------------------------- the operator
+
+function meshConfigOf(client: RestClient): Promise<MeshConfigObject | undefined> {
+  return client.send<MeshConfigObject>({ method: "GET", path: MESH_PATH }).catch(() => undefined);
+}
+
+/** Ready=True computed for the MeshConfig's current generation. */
+async function readyNow(client: RestClient): Promise<MeshConfigObject | undefined> {
+  const mc = await meshConfigOf(client);
+  const current = mc !== undefined && mc.status?.observedGeneration === mc.metadata.generation;
+  const ready = mc?.status?.conditions?.find((c) => c.type === "Ready");
+  return current && ready?.status === "True" ? mc : undefined;
+}
+
+function objectWrites(before: Scrape, after: Scrape): { writes: number; byKind: string } {
+  const byKind = [...after.writesByKind]
+    .map(([kind, n]): [string, number] => [kind, n - (before.writesByKind.get(kind) ?? 0)])
+    .filter(([kind, n]) => n > 0 && !kind.startsWith("MeshConfig"))
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(", ");
+  return { writes: after.objectWrites - before.objectWrites, byKind };
+}
+
+async function operatorUpgrade(strategy: Strategy): Promise<Row> {
+  return withOperatorCluster(async ({ plane, client, operator }: OperatorCluster) => {
+    const config = plane.kubeconfigPath;
+    await kubectlOk(config, ["apply", "--server-side", "-f", writeMeshConfig(FROM, strategy)]);
+    await until("the old version Ready", () => readyNow(client), TIMEOUT_MS, 100);
+    const before = await operator.settle(1_000);
+    const started = Date.now();
+    await kubectlOk(config, ["apply", "--server-side", "-f", writeMeshConfig(TO, strategy)]);
+    const ready = await until(
+      "Ready for the new version",
+      async () => {
+        const mc = await readyNow(client);
+        return mc?.status?.istioVersion === TO && mc;
+      },
+      TIMEOUT_MS,
+      20,
+    );
+    const servingMs = Date.now() - started;
+    // Nothing of the old version left: one revision in status, at the new version.
+    await until(
+      "the old revision gone",
+      async () => {
+        const revisions = (await meshConfigOf(client))?.status?.revisions ?? [];
+        return revisions.length === 1 && revisions[0]?.version === TO;
+      },
+      TIMEOUT_MS,
+      20,
+    );
+    const doneMs = Date.now() - started;
+    const after = await operator.settle(1_000);
+    const { writes, byKind } = objectWrites(before, after);
+    return {
+      who: "operator",
+      strategy,
+      servingMs,
+      doneMs,
+      writes,
+      objects: ready.status?.managedObjects ?? 0,
+      detail: byKind,
+    };
+  });
+}
+
+// ---------------------------------------------------------------- kubectl by hand
+
+function writeManifest(rendered: readonly RenderedObject[], name: string) {
+  const crds = join(work, name, "crds");
+  const rest = join(work, name, "rest");
+  mkdirSync(crds, { recursive: true });
+  mkdirSync(rest, { recursive: true });
+  rendered.forEach((o, index) => {
+    const folder = o.object.kind === "CustomResourceDefinition" ? crds : rest;
+    writeFileSync(join(folder, fileNameOf(index, o)), toYaml(o.object));
+  });
+  return { crds, rest };
+}
+
+function identity({ object }: RenderedObject): string {
+  return `${object.kind}/${object.metadata.namespace ?? ""}/${object.metadata.name}`;
+}
+
+class Kubectl {
+  readonly requests = new Map<string, number>();
+  private readonly config: string;
+  private readonly cacheDir: string;
+
+  constructor(config: string, cacheDir: string) {
+    this.config = config;
+    this.cacheDir = cacheDir;
+  }
+
+  async run(args: readonly string[]): Promise<void> {
+    const result = await kubectl(this.config, [...args, "-v=6", `--cache-dir=${this.cacheDir}`]);
+    for (const [verb, n] of requestsByVerb(result.stderr))
+      this.requests.set(verb, (this.requests.get(verb) ?? 0) + n);
+    if (result.code !== 0)
+      throw new Error(
+        `kubectl ${args.join(" ")} failed (${result.code}): ${result.stderr.slice(-2000)}`,
+      );
+  }
+
+  writes(): number {
+    return (this.requests.get("PATCH") ?? 0) + (this.requests.get("DELETE") ?? 0);
+  }
+
+  /** Server-side apply of a manifest: CRDs, Established, then the rest (retried once discovery knows Istio's kinds). */
+  async apply(manifest: { crds: string; rest: string }): Promise<void> {
+    const ssa = ["apply", "--server-side", "--force-conflicts", "--field-manager=by-hand"];
+    await this.run([...ssa, "-f", manifest.crds]);
+    await this.run(["wait", "--for=condition=Established", "--timeout=60s", "-f", manifest.crds]);
+    for (let pass = 1; ; pass += 1) {
+      try {
+        await this.run([...ssa, "-f", manifest.rest]);
+        return;
+      } catch (error) {
+        if (pass >= 5) throw error;
+      }
+    }
+  }
+
+  /** kubectl rollout status of every Deployment of the manifest, one after the other. */
+  async rolloutStatus(rendered: readonly RenderedObject[]): Promise<void> {
+    for (const { object } of rendered.filter((r) => r.object.kind === "Deployment"))
+      await this.run([
+        "rollout",
+        "status",
+        `deployment/${object.metadata.name}`,
+        "-n",
+        object.metadata.namespace ?? "default",
+        "--timeout=300s",
+      ]);
+  }
+}
+
+async function kubectlUpgrade(strategy: Strategy): Promise<Row> {
+  const old = renderFile(writeMeshConfig(FROM, strategy));
+  const next = renderFile(writeMeshConfig(TO, strategy));
+  const oldManifest = writeManifest(old, `kubectl-${strategy}-old`);
+  const newManifest = writeManifest(next, `kubectl-${strategy}-new`);
+  const plane = await LocalControlPlane.start();
+  try {
+    const setup = new Kubectl(plane.kubeconfigPath, join(work, `cache-${strategy}`));
+    await setup.apply(oldManifest);
+    await setup.rolloutStatus(old);
+    const timed = new Kubectl(plane.kubeconfigPath, join(work, `cache-${strategy}`));
+    const started = Date.now();
+    await timed.apply(newManifest);
+    await timed.rolloutStatus(next);
+    const servingMs = Date.now() - started;
+    // RevisionBased by hand: what only the old manifest has is the old revision; delete it.
+    const kept = new Set(next.map(identity));
+    // CRDs stay (an older minor's extra kind would hold users' objects).
+    const gone = old.filter(
+      (r) => !kept.has(identity(r)) && r.object.kind !== "CustomResourceDefinition",
+    );
+    if (gone.length > 0) {
+      const dir = join(work, `kubectl-${strategy}-gone`);
+      mkdirSync(dir, { recursive: true });
+      gone.forEach((o, index) => {
+        writeFileSync(join(dir, fileNameOf(index, o)), toYaml(o.object));
+      });
+      await timed.run(["delete", "--wait=true", "-f", dir]);
+    }
+    const doneMs = Date.now() - started;
+    return {
+      who: "kubectl",
+      strategy,
+      servingMs,
+      doneMs,
+      writes: timed.writes(),
+      objects: next.length,
+      detail: `${timed.requests.get("PATCH") ?? 0} PATCH, ${timed.requests.get("DELETE") ?? 0} DELETE${gone.length ? ` (${gone.length} old-revision objects)` : ""}`,
+    };
+  } finally {
+    await plane.stop();
+  }
+}
+
+// ---------------------------------------------------------------- the run
+
+try {
+  const rows: Row[] = [];
+  for (const strategy of ["InPlace", "RevisionBased"] as const) {
+    rows.push(await operatorUpgrade(strategy));
+    rows.push(await kubectlUpgrade(strategy));
+  }
+  printTable(
+    `Upgrade ${FROM} -> ${TO}: istiod and 2 gateways at ${REPLICAS} replicas each (KWOK nodes)`,
+    [
+      "who",
+      "strategy",
+      "new version serving",
+      "old one gone",
+      "object writes",
+      "writes/object",
+      "writes",
+    ],
+    rows.map((r) => [
+      r.who,
+      r.strategy,
+      seconds(r.servingMs),
+      seconds(r.doneMs),
+      String(r.writes),
+      r.objects ? (r.writes / r.objects).toFixed(2) : "-",
+      r.detail,
+    ]),
+    REPRODUCE,
+  );
+} finally {
+  unregisterWork();
+  rmSync(work, { recursive: true, force: true });
+}
