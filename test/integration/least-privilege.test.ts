@@ -116,9 +116,23 @@ describe("the operator under config/rbac's least-privilege role", () => {
   it("is refused what the role does not grant", async () => {
     const asOperator = harness?.client;
     const denied = await asOperator
-      ?.send({ method: "GET", path: "/api/v1/namespaces/kube-system/pods" })
+      ?.send({ method: "GET", path: "/api/v1/namespaces/kube-system/secrets" })
       .catch((error: unknown) => error as { status: number });
     expect(denied).toMatchObject({ status: 403 });
+    // Pods: listed for the data-plane counts, never read one by one, watched or written.
+    await expect(
+      asOperator?.send({ method: "GET", path: "/api/v1/pods", query: { limit: "1" } }),
+    ).resolves.toMatchObject({ kind: "PodList" });
+    for (const [method, path, query] of [
+      ["GET", "/api/v1/namespaces/kube-system/pods/any", {}],
+      ["GET", "/api/v1/pods", { watch: "true", timeoutSeconds: "1" }],
+      ["DELETE", "/api/v1/namespaces/kube-system/pods/any", {}],
+    ] as const) {
+      const refused = await asOperator
+        ?.send({ method, path, query })
+        .catch((error: unknown) => error as { status: number });
+      expect(refused, `${method} ${path}`).toMatchObject({ status: 403 });
+    }
   });
 
   it("installs a mesh from nothing to Ready: CRDs, namespaces, RBAC, webhooks, policies", async () => {
