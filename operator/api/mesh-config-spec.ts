@@ -10,6 +10,7 @@ import { controlPlaneSpec } from "./control-plane.ts";
 import { gatewaysSpec } from "./gateways.ts";
 import { dnsLabel, passthroughObject } from "./kubernetes-types.ts";
 import { securitySpec, sidecarInjectorSpec, telemetrySpec } from "./mesh-settings.ts";
+import { revisionBasedName, updateStrategySpec } from "./update-strategy.ts";
 
 export const NAMESPACE_IMMUTABLE = {
   rule: "self == oldSelf",
@@ -33,6 +34,9 @@ export const MAX_REVISION_LENGTH = 63 - "istiod-".length;
  */
 const SPEC_RULES: readonly Rule<{
   readonly namespace: string;
+  readonly version: string;
+  readonly revision?: string | undefined;
+  readonly updateStrategy: { readonly type: string };
   readonly gateways?: readonly { readonly name: string; readonly namespace: string }[] | undefined;
 }>[] = [
   {
@@ -56,6 +60,25 @@ const SPEC_RULES: readonly Rule<{
             ]
           : [],
       ),
+  },
+  {
+    // Under RevisionBased the revision is <spec.revision>-<version with dashes>, and it
+    // names a Service (istiod-<revision>): refuse a prefix that would make it too long.
+    rule: `!has(self.updateStrategy) || self.updateStrategy.type != 'RevisionBased' || !has(self.revision) || size(self.revision) + size(self.version) + 1 <= ${MAX_REVISION_LENGTH}`,
+    message: `with updateStrategy RevisionBased, the revision is <revision>-<version with dashes> and must be at most ${MAX_REVISION_LENGTH} characters (istiod-<revision> names a Service): shorten spec.revision`,
+    fieldPath: ".revision",
+    violations: (spec) => {
+      if (spec.updateStrategy.type !== "RevisionBased" || !spec.revision) return [];
+      const name = revisionBasedName(spec.revision, spec.version);
+      return name.length <= MAX_REVISION_LENGTH
+        ? []
+        : [
+            {
+              path: ["revision"],
+              message: `with updateStrategy RevisionBased the revision would be ${name} (${name.length} characters), longer than ${MAX_REVISION_LENGTH} (istiod-<revision> names a Service): shorten spec.revision`,
+            },
+          ];
+    },
   },
 ];
 
@@ -95,6 +118,7 @@ export const meshConfigSpec = z
       )
       .meta({ "x-kubernetes-validations": [REVISION_NOT_DEFAULT] })
       .optional(),
+    updateStrategy: updateStrategySpec.prefault({}),
     controlPlane: controlPlaneSpec.prefault({}),
     meshConfig: passthroughObject(
       "Istio mesh configuration merged into the istio ConfigMap (accessLogFile, defaultConfig, outboundTrafficPolicy, ...). rootNamespace, trustDomain and defaultConfig.discoveryAddress are set by the operator. Checked by istiod, not here.",

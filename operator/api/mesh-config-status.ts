@@ -42,6 +42,33 @@ const readiness = z
   })
   .describe("Ready and desired replicas of a component.");
 
+/** One control-plane revision (reconcile/revision-status.ts). */
+export const revisionStatus = z
+  .object({
+    name: z.string().max(63).describe("The revision (istio.io/rev), e.g. 1-29-2 or default."),
+    version: z.string().max(32).describe("The Istio version the revision runs."),
+    ready: z.boolean().describe("Its istiod has rolled out its current generation."),
+    tags: z
+      .array(z.string().max(63).describe("A revision tag name, e.g. default."))
+      .max(8)
+      .describe("Revision tags pointing at it (default: where istio-injection=enabled goes)."),
+    pods: z.int32().min(0).describe("Injected pods using it (istiod's own not counted)."),
+    outdatedProxies: z
+      .int32()
+      .min(0)
+      .optional()
+      .describe("Of those, pods whose proxy is older than the revision's version."),
+    unusedSince: z.iso
+      .datetime()
+      .optional()
+      .describe(
+        "RevisionBased: when the last pod stopped using this old revision; it is removed once the grace period has passed since.",
+      ),
+  })
+  .describe("A control-plane revision: istiod, its injector and validator.");
+
+export type RevisionStatus = z.output<typeof revisionStatus>;
+
 export const meshConfigStatus = z
   .object({
     observedGeneration: z
@@ -85,6 +112,16 @@ export const meshConfigStatus = z
       .min(0)
       .optional()
       .describe("How many objects the operator manages for this mesh."),
+    revisions: z
+      .array(revisionStatus)
+      .max(16)
+      .meta({
+        description:
+          "The control-plane revisions that exist: the one of spec.version first, then old ones still in use or in their grace period.",
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["name"],
+      })
+      .optional(),
   })
   .describe("What the operator observed and did.");
 

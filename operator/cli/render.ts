@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { parseDocument, stringify } from "yaml";
 import { validateMeshConfig } from "../api/validate.ts";
 import { UnsupportedVersionError } from "../render/istio-versions.ts";
-import { render, type RenderedObject } from "../render/render.ts";
+import type { RenderedObject } from "../render/render.ts";
+import { renderMesh } from "../render/revisions.ts";
 import { RENDER_OPTIONS, RENDER_USAGE } from "./usage.ts";
 import { outputFormat, parseOptions, UsageError } from "./args.ts";
 import { formatObjects } from "./output.ts";
@@ -40,7 +41,7 @@ export function renderFile(file: string): RenderedObject[] {
     );
   }
   try {
-    return render(validation.spec);
+    return renderMesh(validation.spec);
   } catch (error) {
     if (!(error instanceof UnsupportedVersionError)) throw error;
     throw new RenderInputError(`${file}: spec.version: ${error.message}`, { cause: error });

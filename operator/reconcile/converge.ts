@@ -9,6 +9,7 @@
  */
 import type { Logger } from "pino";
 import { ConditionType, GateReason, Reason } from "../api/conditions.ts";
+import type { RevisionStatus } from "../api/mesh-config-status.ts";
 import { GROUP_KINDS_ANNOTATION } from "./apply-set.ts";
 import type { ObjectReader, ObjectWriter } from "../kube/interfaces.ts";
 import type { KubeObject } from "../kube/object.ts";
@@ -27,6 +28,7 @@ import { parentMetadata, parentUpToDate } from "./parent.ts";
 import { CA_PHASE, inPhases, PHASES } from "./phases.ts";
 import { memberGroupKinds, postRender, type IstioCrds } from "./post-render.ts";
 import { staleObjects } from "./prune.ts";
+import { revisionsOutcome, type Revisions } from "./revision-status.ts";
 import { findCondition } from "./status.ts";
 import type { Outcome } from "./summary.ts";
 
@@ -40,6 +42,8 @@ export interface ConvergeContext {
   readonly countWrite?: WriteCounter | undefined;
   readonly istioCrds: IstioCrds;
   readonly progressDeadlineMs: number;
+  /** The revisions rendered (revision-plan.ts), for the tag gate and status.revisions. */
+  readonly revisions?: Revisions | undefined;
 }
 
 export interface Converged {
@@ -56,6 +60,7 @@ export interface Converged {
   readonly ready: boolean;
   readonly writes: number;
   readonly pruned: number;
+  readonly revisions: RevisionStatus[] | undefined;
 }
 
 type Rendered = Extract<Desired, { kind: "rendered" }>;
@@ -75,7 +80,13 @@ export async function converge(
       ? await nudgeIfStuck(ctx, applied)
       : await pruneAndShrink(ctx, parent.mc, members);
   const observation = observe(objects, applied.live, applied.result.kind === "done");
-  const components = [...observation.conditions, ...caConditions(applied.ca, mc.status)];
+  const revisions = revisionsOutcome(
+    ctx.revisions,
+    observation.conditions,
+    { objects, live: applied.live },
+    mc.status?.revisions,
+  );
+  const components = [...revisions.conditions, ...caConditions(applied.ca, mc.status)];
   const ready = components.every((c) => c.status === "True");
   const outcome = outcomeOf(
     applied.result,
@@ -94,6 +105,7 @@ export async function converge(
     ready,
     writes: parent.writes + applied.result.writes + (applied.ca?.writes ?? 0) + after.writes,
     pruned: after.pruned,
+    revisions: revisions.revisions,
   };
 }
 

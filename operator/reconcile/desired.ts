@@ -6,7 +6,8 @@ import type { MeshConfigSpec } from "../api/mesh-config-spec.ts";
 import { describeProblems, validateMeshConfig, type FieldProblem } from "../api/validate.ts";
 import { UnsupportedVersionError } from "../render/istio-versions.ts";
 import { checkRenderedObjects } from "../render/identity-check.ts";
-import { render, type RenderedObject } from "../render/render.ts";
+import type { RenderedObject } from "../render/render.ts";
+import { renderMesh, type RevisionSet } from "../render/revisions.ts";
 import type { MeshConfigObject } from "./mesh-config-object.ts";
 
 export type Desired =
@@ -22,7 +23,7 @@ export type Desired =
       readonly message: string;
     };
 
-function invalidSpec(problems: readonly FieldProblem[]): Desired {
+function invalidSpec(problems: readonly FieldProblem[]): Refused {
   return {
     kind: "refused",
     reason: "InvalidSpec",
@@ -30,16 +31,36 @@ function invalidSpec(problems: readonly FieldProblem[]): Desired {
   };
 }
 
-/** validate + render (pure): the objects, or why the spec cannot be applied. */
-export function desiredFromSpec(mc: MeshConfigObject): Desired {
+type Refused = Extract<Desired, { kind: "refused" }>;
+
+export type Validated = { readonly kind: "valid"; readonly spec: MeshConfigSpec } | Refused;
+
+/** validate (pure): the defaulted spec, or why it is refused. */
+export function validatedSpec(mc: MeshConfigObject): Validated {
   const validation = validateMeshConfig(mc);
-  if (!validation.ok) return invalidSpec(validation.problems);
+  return validation.ok
+    ? { kind: "valid", spec: validation.spec }
+    : invalidSpec(validation.problems);
+}
+
+/** validate + render (pure): the objects, or why the spec cannot be applied. */
+export function desiredFromSpec(mc: MeshConfigObject, revisions?: RevisionSet): Desired {
+  const validated = validatedSpec(mc);
+  return validated.kind === "valid" ? desiredFor(mc, validated.spec, revisions) : validated;
+}
+
+/** render a valid spec (pure): with the revisions the reconciler decided, if any (revisions.ts). */
+export function desiredFor(
+  mc: MeshConfigObject,
+  spec: MeshConfigSpec,
+  revisions?: RevisionSet,
+): Desired {
   try {
-    const objects = render(validation.spec, { name: mc.metadata.name, uid: mc.metadata.uid });
+    const objects = renderMesh(spec, revisions, { name: mc.metadata.name, uid: mc.metadata.uid });
     // What only the rendered objects show (collisions, cluster-wide node ports), before any write.
-    const problems = checkRenderedObjects(validation.spec, objects);
+    const problems = checkRenderedObjects(spec, objects);
     if (problems.length > 0) return invalidSpec(problems);
-    return { kind: "rendered", objects, version: validation.spec.version, spec: validation.spec };
+    return { kind: "rendered", objects, version: spec.version, spec };
   } catch (error) {
     if (error instanceof UnsupportedVersionError)
       return { kind: "refused", reason: "UnsupportedVersion", message: error.message };

@@ -53,3 +53,10 @@ export function nextRun(
   if (!converged) return { result: "requeue", requeueAfterMs: WAIT_REQUEUE_MS, writes };
   return { result: "success", requeueAfterMs: resyncMs, writes };
 }
+
+/** The run's answer, due again by `ms` at the latest (a revision's grace period ending). */
+export function sooner(outcome: ReconcileOutcome, ms: number | undefined): ReconcileOutcome {
+  if (ms === undefined || outcome.result === "stalled") return outcome;
+  const after = Math.min(outcome.requeueAfterMs ?? ms, Math.ceil(ms));
+  return { ...outcome, requeueAfterMs: after };
+}

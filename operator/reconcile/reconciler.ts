@@ -11,17 +11,30 @@
  */
 import type { Logger } from "pino";
 import { EventReason, Reason, SUMMARY_CONDITIONS } from "../api/conditions.ts";
+import type { MeshConfigSpec } from "../api/mesh-config-spec.ts";
 import { PAUSED_ANNOTATION } from "../api/distribution.ts";
 import { systemClock, type Clock } from "../kube/clock.ts";
 import type { ObjectReader, ObjectWriter } from "../kube/interfaces.ts";
+import type { InjectedPods } from "../kube/pod-list.ts";
+import { activeRevision, type RevisionRef } from "../render/revisions.ts";
 import { ObjectApplier, type WriteCounter } from "./applier.ts";
 import { CertificateAuthority } from "./certificate-authority.ts";
 import type { DesiredCondition } from "./conditions.ts";
 import { converge, type Converged } from "./converge.ts";
-import { desiredFromSpec, type Desired } from "./desired.ts";
+import { DataPlaneCounter, type DataPlaneUsage } from "./data-plane-count.ts";
+import { desiredFor, validatedSpec, type Desired, type Validated } from "./desired.ts";
 import { meshConfigRef, type MeshConfigObject } from "./mesh-config-object.ts";
-import { nextRun, type ReconcileOutcome } from "./outcome.ts";
+import { nextRun, sooner, type ReconcileOutcome } from "./outcome.ts";
 import type { IstioCrds } from "./post-render.ts";
+import {
+  liveRevisions,
+  liveTag,
+  planRevisions,
+  recordedTag,
+  withRecorded,
+  type RevisionPlan,
+} from "./revision-plan.ts";
+import type { Revisions } from "./revision-status.ts";
 import { nextStatus, sameStatus } from "./status.ts";
 import { summaryConditions, type Outcome } from "./summary.ts";
 import { deleteStep, release } from "./teardown-run.ts";
@@ -61,18 +74,26 @@ export interface ReconcilerOptions {
   readonly istioCrds?: IstioCrds;
   /** Periodic re-check of a converged mesh (watches already report every change). */
   readonly resyncMs?: number;
+  /**
+   * The injected pods (kube/pod-list.ts), counted per revision for status.revisions and
+   * pruning; undefined: no counts. Pods are not watched, so with a source a converged mesh
+   * is re-checked every `dataPlaneResyncMs` to keep the counts fresh.
+   */
+  readonly pods?: InjectedPods;
+  readonly dataPlaneResyncMs?: number;
   readonly clock?: Clock;
 }
 
 const DEFAULT_PROGRESS_DEADLINE_MS = 600_000;
 const DEFAULT_TEARDOWN_TIMEOUT_MS = 120_000;
 const DEFAULT_RESYNC_MS = 300_000;
+const DEFAULT_DATA_PLANE_RESYNC_MS = 30_000;
 const TEARDOWN_REQUEUE_MS = 1_000;
 
 type Extra = Partial<
   Pick<
     Parameters<typeof nextStatus>[0],
-    "observation" | "istioVersion" | "managedObjects" | "certificateAuthority"
+    "observation" | "istioVersion" | "managedObjects" | "certificateAuthority" | "revisions"
   >
 >;
 
@@ -81,13 +102,19 @@ export class Reconciler {
   private readonly clock: Clock;
   private readonly applier: ObjectApplier;
   private readonly ca: CertificateAuthority;
+  private readonly dataPlane: DataPlaneCounter | undefined;
   private lastDesired: { key: string; desired: Desired } | undefined;
+  private lastValidated: { key: string; validated: Validated } | undefined;
 
   constructor(options: ReconcilerOptions) {
     this.options = options;
     this.clock = options.clock ?? systemClock;
     this.applier = new ObjectApplier(options.api, options.countWrite);
     this.ca = new CertificateAuthority(options.api);
+    // The run's clock (tests move it) decides when the pods are listed again.
+    this.dataPlane =
+      options.pods &&
+      new DataPlaneCounter(options.pods, undefined, () => this.clock.now().getTime());
   }
 
   async reconcile(name: string, log: Logger = this.options.log): Promise<ReconcileOutcome> {
@@ -99,11 +126,17 @@ export class Reconciler {
       const writes = await this.report(mc, { kind: "Paused" }, previousComponents(mc));
       return { result: "success", writes };
     }
-    const desired = this.desiredOf(mc);
+    const validated = this.validatedOf(mc);
+    if (validated.kind !== "valid") return this.stall(mc, validated, log);
+    const revisions = await this.revisionsOf(mc, validated.spec, log);
+    const desired = this.desiredOf(mc, validated.spec, revisions.plan);
     if (desired.kind !== "rendered") return this.stall(mc, desired, log);
     let converged: Converged;
     try {
-      converged = await converge(mc, desired, this.convergeContext(log));
+      converged = await converge(mc, desired, {
+        ...this.convergeContext(log, revisions.usage),
+        revisions,
+      });
     } catch (error) {
       await this.report(
         mc,
@@ -112,7 +145,39 @@ export class Reconciler {
       );
       throw error;
     }
-    return this.finish(mc, desired, converged, log);
+    const outcome = await this.finish(mc, desired, converged, log);
+    return sooner(outcome, revisions.plan.requeueAfterMs);
+  }
+
+  /**
+   * The revisions to render (revision-plan.ts), from what the cluster shows now: our
+   * istiod Deployments, the tag webhook, the pods per revision and the last status.
+   */
+  private async revisionsOf(
+    mc: MeshConfigObject,
+    spec: MeshConfigSpec,
+    log: Logger,
+  ): Promise<Revisions> {
+    const objects = this.options.cache.list();
+    const recorded = mc.status?.revisions;
+    // Just started: what status recorded stands in for what the cache cannot show yet.
+    const listed = this.options.cache.unsyncedKinds().length === 0;
+    const seen = liveRevisions(objects, spec.namespace);
+    const live = listed ? seen : withRecorded(seen, recorded);
+    const usage = await this.dataPlaneUsage(live, spec, log);
+    const plan = planRevisions({
+      spec,
+      live,
+      tag: liveTag(objects) ?? (listed ? undefined : recordedTag(recorded)),
+      usage: listed ? usage : undefined,
+      previous: recorded,
+      now: this.clock.now(),
+    });
+    log.debug(
+      { revisions: plan.revisions.map((r) => r.name), tag: plan.tag, unused: plan.unusedSince },
+      "revisions",
+    );
+    return { plan, usage };
   }
 
   /** report, the events of what the CA step did, the log line, and when to run again. */
@@ -129,6 +194,7 @@ export class Reconciler {
       observation: converged.observation,
       istioVersion: desired.version,
       managedObjects: converged.managedObjects,
+      revisions: converged.revisions,
       ...(converged.certificateAuthority
         ? { certificateAuthority: converged.certificateAuthority }
         : {}),
@@ -145,16 +211,34 @@ export class Reconciler {
       },
       waiting,
     );
-    return nextRun(
-      outcome,
-      converged.converged,
-      writes,
-      this.options.resyncMs ?? DEFAULT_RESYNC_MS,
-    );
+    return nextRun(outcome, converged.converged, writes, this.resyncMs());
   }
 
-  private convergeContext(log: Logger) {
+  /** Pods are not watched: with a pod source, a converged mesh is looked at more often. */
+  private resyncMs(): number {
+    const resync = this.options.resyncMs ?? DEFAULT_RESYNC_MS;
+    if (!this.dataPlane) return resync;
+    return Math.min(resync, this.options.dataPlaneResyncMs ?? DEFAULT_DATA_PLANE_RESYNC_MS);
+  }
+
+  /** data plane: pods and outdated proxies per revision, against each revision's version. */
+  private async dataPlaneUsage(
+    live: readonly RevisionRef[],
+    spec: MeshConfigSpec,
+    log: Logger,
+  ): Promise<DataPlaneUsage | undefined> {
+    if (!this.dataPlane) return undefined;
+    const active = activeRevision(spec);
+    const versions = new Map([
+      ...live.map((r): [string, string] => [r.name, r.version]),
+      [active.name, active.version],
+    ]);
+    return this.dataPlane.usage(versions, log);
+  }
+
+  private convergeContext(log: Logger, usage: DataPlaneUsage | undefined) {
     return {
+      usage,
       cache: this.options.cache,
       api: this.options.api,
       applier: this.applier,
@@ -167,15 +251,25 @@ export class Reconciler {
     };
   }
 
-  /**
-   * validate + render, remembered per uid and generation: only a spec change (a new
-   * generation) can change the result, and re-rendering on every watch event would cost
-   * a no-op reconcile most of its time.
-   */
-  private desiredOf(mc: MeshConfigObject): Desired {
+  /** validate, remembered per uid and generation: only a spec change can change it. */
+  private validatedOf(mc: MeshConfigObject): Validated {
     const key = `${mc.metadata.uid}/${String(mc.metadata.generation ?? 0)}`;
+    if (this.lastValidated?.key === key) return this.lastValidated.validated;
+    const validated = validatedSpec(mc);
+    this.lastValidated = { key, validated };
+    return validated;
+  }
+
+  /**
+   * render, remembered per uid, generation and revision set: only a spec change or a
+   * revision coming, going or being tagged can change the result, and re-rendering on
+   * every watch event would cost a no-op reconcile most of its time.
+   */
+  private desiredOf(mc: MeshConfigObject, spec: MeshConfigSpec, plan: RevisionPlan): Desired {
+    const set = { revisions: plan.revisions, tag: plan.tag };
+    const key = `${mc.metadata.uid}/${String(mc.metadata.generation ?? 0)}/${JSON.stringify(set)}`;
     if (this.lastDesired?.key === key) return this.lastDesired.desired;
-    const desired = desiredFromSpec(mc);
+    const desired = desiredFor(mc, spec, set);
     this.lastDesired = { key, desired };
     return desired;
   }
@@ -198,7 +292,7 @@ export class Reconciler {
   /** The delete path: plan (teardown.ts), carry out (teardown-run.ts), report. */
   private async tearDown(mc: MeshConfigObject, log: Logger): Promise<ReconcileOutcome> {
     const { cache, api, countWrite } = this.options;
-    const desired = this.desiredOf(mc);
+    const validated = this.validatedOf(mc);
     const plan = planTeardown({
       parent: mc.metadata,
       finalizers: mc.metadata.finalizers ?? [],
@@ -208,8 +302,9 @@ export class Reconciler {
       now: this.clock.now(),
       timeoutMs: this.options.teardownTimeoutMs ?? DEFAULT_TEARDOWN_TIMEOUT_MS,
       caNamespace:
-        desired.kind === "rendered" && desired.spec.certificateAuthority.deletionPolicy === "Delete"
-          ? desired.spec.namespace
+        validated.kind === "valid" &&
+        validated.spec.certificateAuthority.deletionPolicy === "Delete"
+          ? validated.spec.namespace
           : undefined,
     });
     const deps = { api, applier: this.applier, ca: this.ca, countWrite };

@@ -17,6 +17,8 @@ export interface StatusInput {
   readonly istioVersion?: string;
   readonly managedObjects?: number;
   readonly certificateAuthority?: MeshConfigStatus["certificateAuthority"];
+  /** status.revisions (revision-status.ts). */
+  readonly revisions?: MeshConfigStatus["revisions"];
   readonly now: Date;
 }
 
@@ -44,6 +46,7 @@ export function nextStatus(input: StatusInput): MeshConfigStatus {
     components: latest(input.observation && componentsOf(input.observation), previous.components),
     certificateAuthority: latest(input.certificateAuthority, previous.certificateAuthority),
     managedObjects: latest(input.managedObjects, previous.managedObjects),
+    revisions: latest(input.revisions, previous.revisions),
   };
   return {
     observedGeneration: input.generation,

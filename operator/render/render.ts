@@ -21,6 +21,7 @@ export const COMPONENTS = [
   "base",
   "istiod",
   "injector",
+  "revision-tag",
   "gateway",
   "policies",
 ] as const;
@@ -105,6 +106,15 @@ export function renderEffective(mesh: EffectiveConfig, owner?: Owner): RenderedO
     ...renderAll("policies", contexts.policiesContext(mesh)),
   ];
   return rendered.map((r) => markedAsOurs(r, owner));
+}
+
+/** One component's templates with one context, marked as ours (revisions.ts renders by revision). */
+export function renderComponent(
+  component: Component,
+  context: object,
+  owner?: Owner,
+): RenderedObject[] {
+  return renderAll(component, context).map((r) => markedAsOurs(r, owner));
 }
 
 /** Resolves and renders a validated spec. Throws UnsupportedVersionError for unknown versions. */

@@ -13,6 +13,7 @@ import { parseYaml, readTemplateYaml } from "../../../operator/render/block-yaml
 import * as contexts from "../../../operator/render/contexts.ts";
 import { resolve } from "../../../operator/render/effective-config.ts";
 import { COMPONENTS, type Component } from "../../../operator/render/render.ts";
+import { tagContext } from "../../../operator/render/revisions.ts";
 import { compileTemplate, loadComponent } from "../../../operator/render/template-engine.ts";
 
 /** What the yaml package reads: every document's value, empty documents dropped. */
@@ -37,6 +38,7 @@ function componentContexts(path: string): [Component, object][] {
     ["base", contexts.baseContext(mesh)],
     ["istiod", contexts.istiodContext(mesh)],
     ["injector", contexts.injectorContext(mesh)],
+    ["revision-tag", tagContext(mesh)],
     ...mesh.gateways.map((g): [Component, object] => ["gateway", contexts.gatewayContext(mesh, g)]),
     ["policies", contexts.policiesContext(mesh)],
   ];
