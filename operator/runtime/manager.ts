@@ -10,6 +10,7 @@ import { Discovery } from "../kube/discovery.ts";
 import { EventRecorder } from "../kube/events.ts";
 import { LeaderElector } from "../kube/leader-election.ts";
 import { ObjectCache } from "../kube/object-cache.ts";
+import { PodLister } from "../kube/pod-list.ts";
 import type { KubeObject } from "../kube/object.ts";
 import type { EventType } from "../kube/reflector.ts";
 import { RestClient, type ClusterAccess } from "../kube/rest-client.ts";
@@ -17,6 +18,7 @@ import { ServerSideApply } from "../kube/server-side-apply.ts";
 import { Workqueue } from "../kube/workqueue.ts";
 import { MESH_CONFIG_KIND } from "../reconcile/mesh-config-object.ts";
 import { OWNED_KINDS } from "../reconcile/owned-kinds.ts";
+import { INJECTED_POD_SELECTOR } from "../reconcile/data-plane.ts";
 import { Reconciler, type ReconcileOutcome } from "../reconcile/reconciler.ts";
 import { startHealthServer, type HealthServer } from "./health-server.ts";
 import { newReconcileId, reconcileLogger, type Logger } from "./logger.ts";
@@ -40,6 +42,8 @@ export interface ManagerOptions {
   readonly progressDeadlineMs?: number;
   readonly teardownTimeoutMs?: number;
   readonly resyncMs?: number;
+  /** How often a converged mesh's injected pods are counted again (default 30 s). */
+  readonly dataPlaneResyncMs?: number;
   /** "external" when OLM installs Istio's CRDs from the bundle (run --istio-crds). */
   readonly istioCrds?: "managed" | "external";
   /** Told of every finished reconcile (tests and benchmarks wait on it). */
@@ -133,6 +137,9 @@ export class Manager {
       ...(options.progressDeadlineMs ? { progressDeadlineMs: options.progressDeadlineMs } : {}),
       ...(options.teardownTimeoutMs ? { teardownTimeoutMs: options.teardownTimeoutMs } : {}),
       ...(options.resyncMs ? { resyncMs: options.resyncMs } : {}),
+      // The data plane: injected pods listed (never watched) for status.revisions.
+      pods: new PodLister(this.client, INJECTED_POD_SELECTOR),
+      ...(options.dataPlaneResyncMs ? { dataPlaneResyncMs: options.dataPlaneResyncMs } : {}),
       ...(options.istioCrds ? { istioCrds: options.istioCrds } : {}),
     });
     this.queue = new Workqueue((key) => this.runOnce(key), {
