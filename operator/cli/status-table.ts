@@ -93,6 +93,27 @@ function componentLines(components: MeshConfigStatus["components"]): string[] {
   return ["", "COMPONENTS", ...table([["NAME", "READY"], ...rows])];
 }
 
+/**
+ * One row per control-plane revision: where the default tag points, and the data plane
+ * (injected pods, and how many still run a proxy older than the revision: restart them).
+ */
+function revisionLines(revisions: MeshConfigStatus["revisions"]): string[] {
+  if (!revisions?.length) return [];
+  const rows = revisions.map((r) => [
+    r.name,
+    r.version,
+    r.ready ? "True" : "False",
+    r.tags.length ? r.tags.join(",") : "-",
+    String(r.pods),
+    r.outdatedProxies === undefined ? "-" : String(r.outdatedProxies),
+  ]);
+  return [
+    "",
+    "REVISIONS",
+    ...table([["NAME", "VERSION", "READY", "TAGS", "PODS", "OUTDATED PROXIES"], ...rows]),
+  ];
+}
+
 function expiry(notAfter: string, now: Date): string {
   const seconds = Math.floor((Date.parse(notAfter) - now.getTime()) / 1000);
   if (Number.isNaN(seconds)) return `expires ${notAfter}`;
@@ -127,6 +148,7 @@ export function statusTable(meshConfig: object, now: Date): string {
     "",
     ...conditionLines(status.conditions ?? [], now),
     ...componentLines(status.components),
+    ...revisionLines(status.revisions),
     ...factLines(status, now),
   ];
   return `${lines.join("\n")}\n`;

@@ -189,3 +189,35 @@ describe("age", () => {
     expect(age(since, NOW)).toBe(expected);
   });
 });
+
+describe("statusTable: revisions and the data plane", () => {
+  it("lists each revision with its tag, pods and outdated proxies, parsed by the status schema", () => {
+    const revisions = [
+      {
+        name: "1-31-1",
+        version: "1.31.1",
+        ready: true,
+        tags: ["default"],
+        pods: 4,
+        outdatedProxies: 1,
+      },
+      { name: "1-30-5", version: "1.30.5", ready: true, tags: [], pods: 7, outdatedProxies: 0 },
+    ];
+    const rolledOut = (n: number) => ({ ready: n, updated: n, available: n, desired: n });
+    const components = { istiod: rolledOut(2), gateways: { "istio-ingress/gw": rolledOut(1) } };
+    const parsed = meshConfigStatus.parse({ ...status, components, revisions });
+    const text = statusTable({ ...meshConfig, status: parsed }, NOW);
+    const lines = text.split("\n");
+    const at = lines.indexOf("REVISIONS");
+    expect(at).toBeGreaterThan(lines.indexOf("COMPONENTS"));
+    expect(lines.slice(at + 1, at + 4)).toEqual([
+      "NAME     VERSION   READY   TAGS      PODS   OUTDATED PROXIES",
+      "1-31-1   1.31.1    True    default   4      1",
+      "1-30-5   1.30.5    True    -         7      0",
+    ]);
+  });
+
+  it("prints no REVISIONS section when status has none", () => {
+    expect(statusTable(meshConfig, NOW)).not.toContain("REVISIONS");
+  });
+});
