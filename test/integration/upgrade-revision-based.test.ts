@@ -128,42 +128,45 @@ interface Sample {
   readonly both: boolean;
 }
 
-/** Samples until stopped: status, then the tag, then the Deployments. */
-function sampler(generation: () => number | undefined) {
+const revisionLabel = (gateway: KubeObject | undefined) =>
+  (gateway?.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)
+    ?.template?.metadata?.labels?.["istio.io/rev"];
+
+/** One sample: status first, then the tag, then the Deployments. */
+async function sample(generation: number): Promise<Sample> {
+  const mc = await eyes.meshConfig();
+  const ready = mc?.status?.conditions?.find((c) => c.type === "Ready");
+  const current = mc?.status?.observedGeneration === generation;
+  const readyForNew = ready?.status === "True" && current && mc.metadata.generation === generation;
+  const tag = await tagTarget();
+  const newIstiod = await eyes.get<KubeObject>(deployment(`istiod-${NEW.revision}`));
+  const oldIstiod = await eyes.get<KubeObject>(deployment(`istiod-${OLD.revision}`));
+  const gateway = await eyes.get<KubeObject>(deployment(GATEWAY.name, GATEWAY.namespace));
+  return {
+    at: Date.now(),
+    readyForNew,
+    tag,
+    newRolledOut: rolloutOf(newIstiod).done,
+    gatewayRolledOut: rolloutOf(gateway).done,
+    gatewayRevision: revisionLabel(gateway),
+    both: newIstiod !== undefined && oldIstiod !== undefined,
+  };
+}
+
+/** Samples every 50 ms until stopped. */
+function sampler(generation: number) {
   const samples: Sample[] = [];
-  let running = true;
+  const state = { running: true };
   const done = (async () => {
-    while (running) {
-      const mc = await eyes.meshConfig();
-      const ready = mc?.status?.conditions?.find((c) => c.type === "Ready");
-      const readyForNew =
-        ready?.status === "True" &&
-        mc?.status?.observedGeneration === mc?.metadata.generation &&
-        mc?.metadata.generation === generation();
-      const tag = await tagTarget();
-      const newIstiod = await eyes.get<KubeObject>(deployment(`istiod-${NEW.revision}`));
-      const oldIstiod = await eyes.get<KubeObject>(deployment(`istiod-${OLD.revision}`));
-      const gateway = await eyes.get<KubeObject>(deployment(GATEWAY.name, GATEWAY.namespace));
-      const template = (
-        gateway?.spec as
-          { template?: { metadata?: { labels?: Record<string, string> } } } | undefined
-      )?.template;
-      samples.push({
-        at: Date.now(),
-        readyForNew,
-        tag,
-        newRolledOut: rolloutOf(newIstiod).done,
-        gatewayRolledOut: rolloutOf(gateway).done,
-        gatewayRevision: template?.metadata?.labels?.["istio.io/rev"],
-        both: newIstiod !== undefined && oldIstiod !== undefined,
-      });
+    while (state.running) {
+      samples.push(await sample(generation));
       await sleep(50);
     }
   })();
   return {
     samples,
     stop: async () => {
-      running = false;
+      state.running = false;
       await done;
     },
   };
@@ -223,7 +226,7 @@ describe("RevisionBased upgrade on the local control plane", () => {
   it("upgrades side by side, the tag moving only once the new istiod has rolled out, through operator restarts", async () => {
     const before = await eyes.meshConfig();
     const target = (before?.metadata.generation ?? 0) + 1;
-    const watch = sampler(() => target);
+    const watch = sampler(target);
     try {
       await eyes.applyAsUser(spec(NEW.version));
       // Stop and start the operator at random points while the upgrade runs.
