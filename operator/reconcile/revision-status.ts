@@ -16,6 +16,8 @@ import type { RevisionPlan } from "./revision-plan.ts";
 import { rolloutOf } from "./rollout.ts";
 
 export const TAG_PENDING_REASON = "RevisionTagPending";
+/** status.revisions' maxItems (mesh-config-status.ts). */
+const MAX_LISTED = 16;
 
 /** The revisions one run renders, and the pod counts they were decided from. */
 export interface Revisions {
@@ -54,7 +56,9 @@ export function revisionsStatus(
   previous: readonly RevisionStatus[] | undefined,
 ): RevisionStatus[] {
   const tagged = plan.strategy === "RevisionBased" ? plan.tag : undefined;
-  return plan.revisions.map((revision) => {
+  // The schema keeps 16 (the active revision first); more old revisions still in use exist
+  // and are kept, they are only not listed.
+  return plan.revisions.slice(0, MAX_LISTED).map((revision) => {
     const count = countOf(
       revision.name,
       counts,
