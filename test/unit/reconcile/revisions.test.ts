@@ -233,6 +233,33 @@ describe("RevisionBased upgrade against the fake API server", () => {
     ]);
   });
 
+  it("rollback while the old revision exists: the tag goes back at once, the newer one drains", async () => {
+    w.pods.push(injectedPod("cart", "1-30-0", "1.30.0"));
+    await w.meshConfig(at("1.31.1"));
+    await w.converge();
+    await w.converge();
+    expect(
+      w.labels("MutatingWebhookConfiguration", "istio-revision-tag-default")["istio.io/rev"],
+    ).toBe("1-31-1");
+    await w.meshConfig(at("1.30.0"));
+    await w.converge();
+    expect(
+      w.labels("MutatingWebhookConfiguration", "istio-revision-tag-default")["istio.io/rev"],
+    ).toBe("1-30-0");
+    expect(gatewayRevision(w)).toBe("1-30-0");
+    const listed = await w.revisions();
+    expect(listed.map((r) => [r.name, r.tags])).toEqual([
+      ["1-30-0", ["default"]],
+      ["1-31-1", []],
+    ]);
+    // Nothing uses the newer revision: its grace period runs, then it goes.
+    expect(listed[1]?.unusedSince).toBeDefined();
+    w.later(31);
+    await w.converge();
+    expect(w.find("Deployment", "istiod-1-31-1", "istio-system")).toBeUndefined();
+    expect((await w.status()).conditions[ConditionType.Ready]?.[0]).toBe("True");
+  });
+
   it("ControlPlaneReady says why while the tag waits", async () => {
     await w.meshConfig(at("1.31.1"));
     await w.reconcile();
