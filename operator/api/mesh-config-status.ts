@@ -35,12 +35,20 @@ export const condition = z
   })
   .describe("An observation of one aspect of the mesh (metav1.Condition).");
 
-const readiness = z
+/** The counts kstatus reads (operator/reconcile/rollout.ts), for Deployments and DaemonSets. */
+export const readiness = z
   .object({
-    ready: z.int32().min(0).describe("Replicas ready."),
-    desired: z.int32().min(0).describe("Replicas wanted."),
+    ready: z.int32().min(0).describe("Pods ready (any version)."),
+    updated: z.int32().min(0).describe("Pods running the current pod template."),
+    available: z
+      .int32()
+      .min(0)
+      .describe("Pods available (ready for minReadySeconds), old ones included."),
+    desired: z.int32().min(0).describe("Pods wanted."),
   })
-  .describe("Ready and desired replicas of a component.");
+  .describe(
+    "Replica counts of a component: it is rolled out when updated, available and ready all equal desired and no old pod is left.",
+  );
 
 /** One control-plane revision (reconcile/revision-status.ts). */
 export const revisionStatus = z

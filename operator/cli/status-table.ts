@@ -81,16 +81,23 @@ function conditionLines(conditions: readonly Condition[], now: Date): string[] {
   return ["CONDITIONS", ...table([["TYPE", "STATUS", "REASON", "AGE", "MESSAGE"], ...rows])];
 }
 
+type Counts = NonNullable<NonNullable<MeshConfigStatus["components"]>["istiod"]>;
+
+/** kubectl get deployment's columns: READY, UP-TO-DATE, AVAILABLE. */
+function countColumns(counts: Counts): string[] {
+  return [`${counts.ready}/${counts.desired}`, String(counts.updated), String(counts.available)];
+}
+
 function componentLines(components: MeshConfigStatus["components"]): string[] {
   const rows: string[][] = [];
   const { istiod, gateways = {} } = components ?? {};
-  if (istiod) rows.push(["istiod", `${istiod.ready}/${istiod.desired}`]);
+  if (istiod) rows.push(["istiod", ...countColumns(istiod)]);
   for (const key of Object.keys(gateways).sort()) {
     const gateway = gateways[key];
-    if (gateway) rows.push([`gateway ${key}`, `${gateway.ready}/${gateway.desired}`]);
+    if (gateway) rows.push([`gateway ${key}`, ...countColumns(gateway)]);
   }
   if (rows.length === 0) return [];
-  return ["", "COMPONENTS", ...table([["NAME", "READY"], ...rows])];
+  return ["", "COMPONENTS", ...table([["NAME", "READY", "UP-TO-DATE", "AVAILABLE"], ...rows])];
 }
 
 /**

@@ -1,16 +1,21 @@
 /**
  * observe (pure): what the owned objects' status says about each component. Only the
- * Deployment controller's verdict counts: a Deployment is available when its Available
- * condition is True for the generation we applied.
+ * workload controllers' verdict counts, read by kstatus's rules (rollout.ts): a component
+ * is available when the generation we applied has finished rolling out, not merely when
+ * enough pods (possibly old ones) serve.
  */
 import { ConditionType } from "../api/conditions.ts";
 import type { RenderedObject } from "../render/render.ts";
 import type { KubeObject } from "../kube/object.ts";
 import { describe, identity } from "./identity.ts";
+import { rolloutOf } from "./rollout.ts";
 import type { ComponentCondition } from "./summary.ts";
 
+/** A component's replica counts as status shows them (components.istiod, gateways[...]). */
 export interface Readiness {
   readonly ready: number;
+  readonly updated: number;
+  readonly available: number;
   readonly desired: number;
 }
 
@@ -20,32 +25,16 @@ export interface Observation {
   readonly gateways: Record<string, Readiness>;
 }
 
-interface DeploymentView {
-  metadata: { generation?: number };
-  spec?: { replicas?: number };
-  status?: {
-    observedGeneration?: number;
-    readyReplicas?: number;
-    conditions?: { type: string; status: string; reason?: string; message?: string }[];
-  };
-}
-
+/** The current generation has finished rolling out (kstatus's Current). */
 export function isAvailable(live: KubeObject | undefined): boolean {
-  const deployment = live as DeploymentView | undefined;
-  if (!deployment?.status) return false;
-  const seen = (deployment.status.observedGeneration ?? 0) >= (deployment.metadata.generation ?? 0);
-  const available = deployment.status.conditions?.some(
-    (c) => c.type === "Available" && c.status === "True",
-  );
-  return seen && available === true;
+  return rolloutOf(live).done;
 }
 
-function readiness(live: KubeObject | undefined): Readiness {
-  const deployment = live as DeploymentView | undefined;
-  return {
-    ready: deployment?.status?.readyReplicas ?? 0,
-    desired: deployment?.spec?.replicas ?? 1,
-  };
+/** The counts of a workload; before it exists, what we asked for and nothing yet. */
+function readiness(rendered: RenderedObject, live: KubeObject | undefined): Readiness {
+  const { ready, updated, available, desired } = rolloutOf(live);
+  const asked = (rendered.object as { spec?: { replicas?: number } }).spec?.replicas ?? 1;
+  return { ready, updated, available, desired: live ? desired : asked };
 }
 
 function condition(type: string, ready: boolean, reason: string, message: string) {
@@ -118,11 +107,11 @@ export function observe(
   ];
   return {
     conditions,
-    ...(istiod ? { istiod: readiness(istiodLive) } : {}),
+    ...(istiod ? { istiod: readiness(istiod, istiodLive) } : {}),
     gateways: Object.fromEntries(
       gateways.map((g) => [
         `${g.object.metadata.namespace ?? ""}/${g.object.metadata.name}`,
-        readiness(live.get(identity(g.object))),
+        readiness(g, live.get(identity(g.object))),
       ]),
     ),
   };

@@ -126,7 +126,12 @@ describe("the operator", () => {
       /^[0-9a-f]{64}$/,
     );
     expect(harness.writes() - before).toBeLessThan(objects + 15);
-    expect(mc.status?.components?.istiod).toEqual({ ready: 1, desired: 1 });
+    expect(mc.status?.components?.istiod).toEqual({
+      ready: 1,
+      updated: 1,
+      available: 1,
+      desired: 1,
+    });
     // The big transition is an Event on the MeshConfig, where `kubectl describe` shows it.
     await until("a MeshReady event", async () => {
       const events = await harness.client.send<{

@@ -36,10 +36,10 @@ const status = {
     condition("Ready", "True", "MeshReady", "2026-11-22T10:00:00Z", "the mesh is serving"),
   ],
   components: {
-    istiod: { ready: 2, desired: 2 },
+    istiod: { ready: 2, updated: 2, available: 2, desired: 2 },
     gateways: {
-      "istio-ingress/istio-ingressgateway": { ready: 3, desired: 3 },
-      "istio-egress/istio-egressgateway": { ready: 2, desired: 2 },
+      "istio-ingress/istio-ingressgateway": { ready: 3, updated: 1, available: 3, desired: 3 },
+      "istio-egress/istio-egressgateway": { ready: 2, updated: 2, available: 2, desired: 2 },
     },
   },
   certificateAuthority: {
@@ -75,9 +75,9 @@ describe("statusTable", () => {
     expect(lines).toContainEqual(
       expect.stringMatching(/^GatewaysReady +True +Available +4d +2 gateways all available$/),
     );
-    expect(lines).toContainEqual(expect.stringMatching(/^istiod +2\/2$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^istiod +2\/2 +2 +2$/));
     expect(lines).toContainEqual(
-      expect.stringMatching(/^gateway istio-ingress\/istio-ingressgateway +3\/3$/),
+      expect.stringMatching(/^gateway istio-ingress\/istio-ingressgateway +3\/3 +1 +3$/),
     );
     expect(lines).toContainEqual(expect.stringMatching(/^managed objects +57$/));
     expect(lines).toContainEqual(
@@ -106,10 +106,10 @@ describe("statusTable", () => {
       PoliciesApplied     True     Applied          1m    mTLS STRICT
 
       COMPONENTS
-      NAME                                         READY
-      istiod                                       2/2
-      gateway istio-egress/istio-egressgateway     2/2
-      gateway istio-ingress/istio-ingressgateway   3/3
+      NAME                                         READY   UP-TO-DATE   AVAILABLE
+      istiod                                       2/2     2            2
+      gateway istio-egress/istio-egressgateway     2/2     2            2
+      gateway istio-ingress/istio-ingressgateway   3/3     1            3
 
       managed objects   57
       CA root           expires 2036-11-20T10:00:00Z (in 10y)

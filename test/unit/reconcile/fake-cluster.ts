@@ -314,8 +314,13 @@ export class FakeCluster implements ObjectReader, ObjectWriter {
       stored.status = {
         observedGeneration: stored.generation,
         replicas,
+        updatedReplicas: replicas,
         readyReplicas: replicas,
-        conditions: [{ type: "Available", status: "True" }],
+        availableReplicas: replicas,
+        conditions: [
+          { type: "Available", status: "True" },
+          { type: "Progressing", status: "True", reason: "NewReplicaSetAvailable" },
+        ],
       };
     }
   }

@@ -4,44 +4,12 @@ import type { RenderedObject } from "../../../operator/render/render.ts";
 import { identity } from "../../../operator/reconcile/identity.ts";
 import { isAvailable, observe } from "../../../operator/reconcile/observe.ts";
 import { renderSample } from "./samples.ts";
+import { rolledOut } from "./workloads.ts";
 
 const production = renderSample("production.yaml");
 const minimal = renderSample("minimal.yaml");
 
-interface Rollout {
-  readonly generation?: number;
-  readonly observedGeneration?: number;
-  readonly available?: "True" | "False";
-  readonly replicas?: number;
-  readonly readyReplicas?: number;
-}
-
-function deployment(rollout: Rollout): KubeObject {
-  const { generation, observedGeneration, available, replicas, readyReplicas } = rollout;
-  return {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: { name: "d", ...(generation !== undefined ? { generation } : {}) },
-    ...(replicas !== undefined ? { spec: { replicas } } : {}),
-    status: {
-      ...(observedGeneration !== undefined ? { observedGeneration } : {}),
-      ...(readyReplicas !== undefined ? { readyReplicas } : {}),
-      conditions: [
-        { type: "Progressing", status: "True", reason: "NewReplicaSetAvailable" },
-        ...(available ? [{ type: "Available", status: available }] : []),
-      ],
-    },
-  };
-}
-
-const up = (replicas: number) =>
-  deployment({
-    generation: 3,
-    observedGeneration: 3,
-    available: "True",
-    replicas,
-    readyReplicas: replicas,
-  });
+const up = (replicas: number) => rolledOut(replicas);
 
 function find(
   rendered: readonly RenderedObject[],
@@ -78,25 +46,12 @@ const byType = (observation: ReturnType<typeof observe>) =>
   Object.fromEntries(observation.conditions.map(({ type, ...rest }) => [type, rest]));
 
 describe("isAvailable", () => {
-  it("needs Available=True for the current generation", () => {
-    expect(
-      isAvailable(deployment({ generation: 2, observedGeneration: 2, available: "True" })),
-    ).toBe(true);
-    expect(
-      isAvailable(deployment({ generation: 2, observedGeneration: 3, available: "True" })),
-    ).toBe(true);
-    expect(isAvailable(deployment({ available: "True" }))).toBe(true);
-  });
-
-  it("is false for an older generation, a False or missing Available, or no status", () => {
-    expect(
-      isAvailable(deployment({ generation: 3, observedGeneration: 2, available: "True" })),
-    ).toBe(false);
-    expect(isAvailable(deployment({ generation: 3, available: "True" }))).toBe(false);
-    expect(
-      isAvailable(deployment({ generation: 2, observedGeneration: 2, available: "False" })),
-    ).toBe(false);
-    expect(isAvailable(deployment({ generation: 2, observedGeneration: 2 }))).toBe(false);
+  it("is kstatus's Current: the current generation rolled out, nothing old left", () => {
+    expect(isAvailable(up(2))).toBe(true);
+    // Available=True mid-rollout (2 of 4 pods on the new template) is not available.
+    expect(isAvailable(rolledOut(4, { updated: 2, progressing: "ReplicaSetUpdated" }))).toBe(false);
+    expect(isAvailable(rolledOut(2, { generation: 4 }))).toBe(false);
+    expect(isAvailable(rolledOut(2, { availableCondition: "False" }))).toBe(false);
     expect(
       isAvailable({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d" } }),
     ).toBe(false);
@@ -134,26 +89,18 @@ describe("observe", () => {
         message: "policies are applied once istiod is Available and its webhooks are installed",
       },
     ]);
-    expect(observation.istiod).toEqual({ ready: 0, desired: 1 });
+    const none = { ready: 0, updated: 0, available: 0 };
+    expect(observation.istiod).toEqual({ ...none, desired: 1 });
     expect(observation.gateways).toEqual({
-      "istio-ingress/istio-ingressgateway": { ready: 0, desired: 1 },
-      "istio-egress/istio-egressgateway": { ready: 0, desired: 1 },
+      "istio-ingress/istio-ingressgateway": { ...none, desired: 1 },
+      "istio-egress/istio-egressgateway": { ...none, desired: 2 },
     });
   });
 
   it("reports every component ready, with readiness numbers from the live Deployments", () => {
     const live = new Map([
       [ISTIOD, up(2)],
-      [
-        INGRESS,
-        deployment({
-          generation: 1,
-          observedGeneration: 1,
-          available: "True",
-          replicas: 3,
-          readyReplicas: 2,
-        }),
-      ],
+      [INGRESS, up(3)],
       [EGRESS, up(2)],
       [INJECTOR, injectorLive],
     ]);
@@ -172,10 +119,38 @@ describe("observe", () => {
         message: "mesh-wide mTLS, authorization and telemetry are applied",
       },
     });
-    expect(observation.istiod).toEqual({ ready: 2, desired: 2 });
+    const all = (n: number) => ({ ready: n, updated: n, available: n, desired: n });
+    expect(observation.istiod).toEqual(all(2));
     expect(observation.gateways).toEqual({
-      "istio-ingress/istio-ingressgateway": { ready: 2, desired: 3 },
-      "istio-egress/istio-egressgateway": { ready: 2, desired: 2 },
+      "istio-ingress/istio-ingressgateway": all(3),
+      "istio-egress/istio-egressgateway": all(2),
+    });
+  });
+
+  it("keeps a gateway not ready while old pods serve, and reports its counts", () => {
+    const midRollout = rolledOut(3, {
+      pods: 4,
+      updated: 2,
+      ready: 3,
+      available: 3,
+      progressing: "ReplicaSetUpdated",
+    });
+    const live = new Map([
+      [ISTIOD, up(2)],
+      [INGRESS, midRollout],
+      [EGRESS, up(2)],
+      [INJECTOR, injectorLive],
+    ]);
+    const observation = observe(production, live, true);
+    expect(byType(observation).GatewaysReady).toMatchObject({
+      status: "False",
+      reason: "GatewaysNotAvailable",
+    });
+    expect(observation.gateways["istio-ingress/istio-ingressgateway"]).toEqual({
+      ready: 3,
+      updated: 2,
+      available: 3,
+      desired: 3,
     });
   });
 
@@ -183,16 +158,7 @@ describe("observe", () => {
     const live = new Map([
       [ISTIOD, up(2)],
       [EGRESS, up(2)],
-      [
-        INGRESS,
-        deployment({
-          generation: 4,
-          observedGeneration: 3,
-          available: "True",
-          replicas: 2,
-          readyReplicas: 2,
-        }),
-      ],
+      [INGRESS, rolledOut(2, { generation: 4 })],
     ]);
     const c = byType(observe(production, live, false));
     expect(c.ControlPlaneReady?.status).toBe("True");
@@ -206,16 +172,7 @@ describe("observe", () => {
 
   it("keeps the injector not ready while istiod is down, even with the webhook in place", () => {
     const live = new Map([
-      [
-        ISTIOD,
-        deployment({
-          generation: 1,
-          observedGeneration: 1,
-          available: "False",
-          replicas: 2,
-          readyReplicas: 0,
-        }),
-      ],
+      [ISTIOD, rolledOut(2, { availableCondition: "False", ready: 0, available: 0 })],
       [INJECTOR, injectorLive],
     ]);
     const c = byType(observe(production, live, false));
@@ -239,7 +196,7 @@ describe("observe", () => {
     });
     expect(observation.conditions.every((c) => c.status === "True")).toBe(true);
     expect(observation.gateways).toEqual({});
-    expect(observation.istiod).toEqual({ ready: 1, desired: 1 });
+    expect(observation.istiod).toEqual({ ready: 1, updated: 1, available: 1, desired: 1 });
   });
 
   it("leaves istiod readiness out when no istiod Deployment is desired", () => {

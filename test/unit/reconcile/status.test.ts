@@ -26,8 +26,10 @@ const istiodUp: DesiredCondition = {
 };
 const observation: Observation = {
   conditions: [istiodUp],
-  istiod: { ready: 2, desired: 2 },
-  gateways: { "istio-ingress/istio-ingressgateway": { ready: 1, desired: 2 } },
+  istiod: { ready: 2, updated: 2, available: 2, desired: 2 },
+  gateways: {
+    "istio-ingress/istio-ingressgateway": { ready: 1, updated: 2, available: 1, desired: 2 },
+  },
 };
 
 const waiting = summaryConditions(
@@ -56,8 +58,10 @@ describe("nextStatus", () => {
       })),
       istioVersion: "1.31.1",
       components: {
-        istiod: { ready: 2, desired: 2 },
-        gateways: { "istio-ingress/istio-ingressgateway": { ready: 1, desired: 2 } },
+        istiod: { ready: 2, updated: 2, available: 2, desired: 2 },
+        gateways: {
+          "istio-ingress/istio-ingressgateway": { ready: 1, updated: 2, available: 1, desired: 2 },
+        },
       },
       managedObjects: 97,
     });
@@ -84,12 +88,14 @@ describe("nextStatus", () => {
       observedGeneration: 1,
       conditions: [],
       certificateAuthority: CA,
-      components: { istiod: { ready: 1, desired: 2 } },
+      components: { istiod: { ready: 1, updated: 1, available: 1, desired: 2 } },
       managedObjects: 50,
     };
     const status = nextStatus({ previous, generation: 2, conditions: waiting, now: T1 });
     expect(status.certificateAuthority).toEqual(CA);
-    expect(status.components).toEqual({ istiod: { ready: 1, desired: 2 } });
+    expect(status.components).toEqual({
+      istiod: { ready: 1, updated: 1, available: 1, desired: 2 },
+    });
     expect(status.managedObjects).toBe(50);
     expect(status.observedGeneration).toBe(2);
 
@@ -127,12 +133,12 @@ describe("sameStatus", () => {
   it("ignores key order at every depth, but not array order or values", () => {
     const a = {
       observedGeneration: 1,
-      components: { istiod: { ready: 1, desired: 2 } },
+      components: { istiod: { ready: 1, updated: 1, available: 1, desired: 2 } },
       list: [1, 2],
     };
     const b = {
       list: [1, 2],
-      components: { istiod: { desired: 2, ready: 1 } },
+      components: { istiod: { desired: 2, available: 1, updated: 1, ready: 1 } },
       observedGeneration: 1,
     };
     expect(sameStatus(a, b)).toBe(true);
