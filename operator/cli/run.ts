@@ -7,6 +7,7 @@
 import { loadClusterAccess } from "../kube/kubeconfig.ts";
 import { parseArgs } from "node:util";
 import { Manager, type ManagerOptions } from "../runtime/manager.ts";
+import { IdleCollector } from "../runtime/idle-collector.ts";
 import { createLogger } from "../runtime/logger.ts";
 
 export const RUN_USAGE = `usage: meshkeeper run [options]
@@ -111,9 +112,14 @@ export async function runCommand(args: readonly string[]): Promise<number> {
       },
     );
   };
+  // The garbage of a reconcile burst goes back to the system once the burst is over.
+  const collector = new IdleCollector();
   const manager = new Manager({
     ...options,
     log,
+    onReconciled: () => {
+      collector.poke();
+    },
     // Another replica leads now: exit non-zero so the pod restarts as a standby.
     onLostLeadership: () => {
       shutdown("lost leadership", 1);
@@ -127,6 +133,8 @@ export async function runCommand(args: readonly string[]): Promise<number> {
   });
   await manager.start();
   log.info({ identity: manager.identity }, "meshkeeper operator started");
+  collector.poke();
   await done.promise;
+  collector.stop();
   return exitCode;
 }
