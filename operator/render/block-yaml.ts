@@ -45,7 +45,6 @@ const NOT_STRINGS = new Set(["null", "Null", "NULL", "~", "true", "True", "TRUE"
 );
 const BLOCK_KEY = /^([A-Za-z_][A-Za-z0-9_./-]*):(?: +|$)/;
 const SMALL_INTEGER = /^(?:0|-?[1-9][0-9]{0,14})$/;
-const JSON_ESCAPES = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/g;
 // Raw control characters, line and paragraph separators and the byte-order mark: YAML and
 // JSON disagree on some of them, so text holding one goes the long way.
 // eslint-disable-next-line no-control-regex
@@ -54,9 +53,25 @@ const UNSAFE_IN_QUOTES = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/;
 // eslint-disable-next-line no-control-regex
 const UNSAFE_ANYWHERE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/;
 
-/** YAML's white space is spaces and tabs only (String.trim would take NBSP and more). */
-const trimSpacesEnd = (text: string) => text.replace(/ +$/, "");
-const trimSpacesStart = (text: string) => text.replace(/^ +/, "");
+/** How many spaces the text starts with (YAML's indentation is spaces only). */
+function leadingSpaces(text: string): number {
+  let i = 0;
+  while (text.charCodeAt(i) === 0x20) i += 1;
+  return i;
+}
+
+/** Where the text ends without its trailing spaces, at or after `from`. */
+function endWithoutSpaces(text: string, from = 0): number {
+  let end = text.length;
+  while (end > from && text.charCodeAt(end - 1) === 0x20) end -= 1;
+  return end;
+}
+
+// YAML's white space is spaces and tabs only (String.trim would take NBSP and more).
+// Loops, not / +$/: that pattern retries at every space of a line, and a rendered
+// manifest has thousands of lines.
+const trimSpacesEnd = (text: string) => text.slice(0, endWithoutSpaces(text));
+const trimSpacesStart = (text: string) => text.slice(leadingSpaces(text));
 
 function plainScalar(text: string): string | number | boolean | null {
   if (text === "null") return null;
@@ -80,9 +95,14 @@ function quoted(line: string, start: number): [string, number] {
     if (backslashes % 2 === 0) break;
   }
   const token = line.slice(start, end);
-  const escapesLeft = token.slice(1, -1).replace(JSON_ESCAPES, "");
-  if (escapesLeft.includes("\\") || UNSAFE_IN_QUOTES.test(token)) outside();
-  return [JSON.parse(token) as string, end];
+  if (UNSAFE_IN_QUOTES.test(token)) outside();
+  // JSON's escapes are a subset of YAML's with the same meaning; JSON.parse refuses the
+  // others (\x41, \0, \e, \N, ...), which the yaml package then reads.
+  try {
+    return [JSON.parse(token) as string, end];
+  } catch {
+    return outside();
+  }
 }
 
 function skipSpaces(line: string, at: number): number {
@@ -339,24 +359,29 @@ function documents(text: string): Line[][] {
   if (UNSAFE_ANYWHERE.test(text)) outside();
   const docs: Line[][] = [[]];
   for (const raw of text.split("\n")) {
-    const body = trimSpacesStart(raw);
-    const indent = raw.length - body.length;
+    const indent = leadingSpaces(raw);
     if (indent === 0 && isMarker(raw)) docs.push([]);
     else {
+      const body = raw.slice(indent, endWithoutSpaces(raw, indent));
       const skip = body === "" || body.startsWith("#");
-      docs.at(-1)?.push({ indent, text: trimSpacesEnd(body), raw, skip });
+      docs.at(-1)?.push({ indent, text: body, raw, skip });
     }
   }
   return docs;
 }
 
 /**
- * One YAML document's value: by the fast reader where the text is inside its subset (the
- * generated CRDs in crds/ are, block scalars and all), by the yaml package otherwise.
+ * One YAML document's value, to be kept for the life of the process (the CRDs of crds/):
+ * by the fast reader where the text is inside its subset (the generated CRDs are, block
+ * scalars and all), by the yaml package otherwise. The value holds no part of the text:
+ * V8 makes a substring of 13 characters or more a slice that keeps its whole parent
+ * alive, so a parsed CRD kept every file it came from (2 MiB of heap for Istio's);
+ * copying the value once through JSON gives it strings of its own.
  */
 export function parseYaml(text: string): unknown {
   const values = readTemplateYaml(text)?.filter((value) => value !== null);
-  return values?.length === 1 ? values[0] : parse(text);
+  const value: unknown = values?.length === 1 ? values[0] : parse(text);
+  return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
 }
 
 /**

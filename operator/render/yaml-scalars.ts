@@ -6,16 +6,6 @@
  * add a key, an object or a line.
  */
 
-// Characters written as they are inside a double-quoted scalar: printable ASCII except
-// the two that double-quoting gives meaning to, and printable non-ASCII outside the
-// ranges YAML 1.1 parsers treat as line breaks, byte-order marks or non-characters.
-function isPlain(codePoint: number): boolean {
-  if (codePoint >= 0x20 && codePoint <= 0x7e) return codePoint !== 0x22 && codePoint !== 0x5c;
-  if (codePoint >= 0xa0 && codePoint <= 0xd7ff) return codePoint !== 0x2028 && codePoint !== 0x2029;
-  if (codePoint >= 0xe000 && codePoint <= 0xfffd) return codePoint !== 0xfeff;
-  return codePoint >= 0x10000 && codePoint <= 0x10ffff;
-}
-
 function escape(codePoint: number): string {
   switch (codePoint) {
     case 0x22:
@@ -31,19 +21,24 @@ function escape(codePoint: number): string {
   }
 }
 
-// Printable ASCII without `"` and `\\`: written as it is, so most strings skip the loop.
-const ALL_PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+// Characters written as they are inside a double-quoted scalar: printable ASCII except
+// the two that double-quoting gives meaning to, and printable non-ASCII outside the
+// ranges YAML 1.1 parsers treat as line breaks, byte-order marks or non-characters. This
+// matches everything else: `"`, `\\`, C0 and C1 controls, DEL, the line and paragraph
+// separators, the byte-order mark, U+FFFE/U+FFFF and (with the u flag, which reads a
+// surrogate pair as one code point) lone surrogates. Replacing only the matches
+// keeps a long string that is mostly plain (the injector's templates, 40 KB of them, with
+// a line feed every few dozen characters) from being rebuilt one character at a time.
+// eslint-disable-next-line no-control-regex
+const NOT_PLAIN = /["\\\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udfff]/u;
+const NOT_PLAIN_ALL = new RegExp(NOT_PLAIN.source, "gu");
+
+const escapeMatch = (char: string) => escape(char.codePointAt(0) ?? 0);
 
 /** A string as a YAML double-quoted scalar. */
 export function quoteString(value: string): string {
-  if (ALL_PLAIN.test(value)) return `"${value}"`;
-  let out = '"';
-  // for..of walks code points; a lone surrogate comes out alone and is escaped.
-  for (const char of value) {
-    const codePoint = char.codePointAt(0) ?? 0;
-    out += isPlain(codePoint) ? char : escape(codePoint);
-  }
-  return `${out}"`;
+  if (!NOT_PLAIN.test(value)) return `"${value}"`;
+  return `"${value.replace(NOT_PLAIN_ALL, escapeMatch)}"`;
 }
 
 /**
@@ -58,10 +53,25 @@ export function flowValue(value: unknown): string {
     if (!Number.isFinite(value)) throw new TypeError(`cannot render the number ${value}`);
     return String(value);
   }
-  if (Array.isArray(value)) return `[${value.map(flowValue).join(", ")}]`;
-  if (typeof value === "object") {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-    return `{${entries.map(([k, v]) => `${quoteString(k)}: ${flowValue(v)}`).join(", ")}}`;
-  }
+  if (Array.isArray(value)) return flowSequence(value);
+  if (typeof value === "object") return flowMapping(value as Record<string, unknown>);
   throw new TypeError(`cannot render a value of type ${typeof value}`);
+}
+
+// Loops rather than map/filter/join: every label set and argument list of every render
+// passes here, and the intermediate arrays were a measurable share of its garbage.
+function flowSequence(items: readonly unknown[]): string {
+  let out = "[";
+  for (let i = 0; i < items.length; i += 1) out += `${i > 0 ? ", " : ""}${flowValue(items[i])}`;
+  return `${out}]`;
+}
+
+function flowMapping(record: Record<string, unknown>): string {
+  let out = "{";
+  for (const key of Object.keys(record)) {
+    const item = record[key];
+    if (item === undefined) continue;
+    out += `${out.length > 1 ? ", " : ""}${quoteString(key)}: ${flowValue(item)}`;
+  }
+  return `${out}}`;
 }
