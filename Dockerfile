@@ -25,6 +25,8 @@ RUN node operator/build/operator-bundle.ts
 #    bundle finds them beside package.json's folder, as in the source tree.
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
+# glibc's malloc: one arena, large blocks mapped on their own (OPERATOR_ENV).
+ENV MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=65536
 WORKDIR /app
 COPY package.json ./
 COPY --from=build /app/dist/meshkeeper.js ./dist/meshkeeper.js
@@ -34,5 +36,5 @@ COPY crds ./crds
 # and read-only to it.
 USER 65532:65532
 EXPOSE 8081
-# --max-semi-space-size=1: as everywhere the operator starts (OPERATOR_NODE_FLAGS).
-CMD ["node", "--max-semi-space-size=1", "dist/meshkeeper.js", "run", "--health-host=0.0.0.0"]
+# The node flags, as everywhere the operator starts (OPERATOR_NODE_FLAGS, docs/footprint.md).
+CMD ["node", "--max-semi-space-size=1", "--expose-gc", "--no-opt", "--no-maglev", "dist/meshkeeper.js", "run", "--health-host=0.0.0.0"]

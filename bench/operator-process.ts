@@ -3,11 +3,13 @@
  * process itself, so its pid is the one whose memory counts), its /metrics read into
  * numbers, kubectl, and small waits. Every child is killed when this process exits.
  */
-import { operatorArgs } from "../operator/local/background-operator.ts";
+import { operatorArgs, operatorEnv } from "../operator/local/background-operator.ts";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
+import { CRD_FILE, meshConfigCrdYaml } from "../operator/api/crd.ts";
 import { RestClient } from "../operator/kube/rest-client.ts";
 import { locateBinary } from "../operator/local/assets.ts";
 import { cleanupOnExit } from "../operator/local/cleanup-on-exit.ts";
@@ -162,7 +164,7 @@ export class OperatorProcess {
     this.child = spawn(
       process.execPath,
       operatorArgs(kubeconfig, "--leader-elect", "false", "--log-level", "info"),
-      { stdio: ["ignore", "pipe", "pipe"] },
+      { stdio: ["ignore", "pipe", "pipe"], env: operatorEnv() },
     );
     this.exited = new Promise((resolve) => {
       this.child.once("exit", () => {
@@ -281,7 +283,16 @@ export class OperatorProcess {
   }
 }
 
-const MESH_CRD = new URL("../crds/meshkeeper.dev_meshconfigs.yaml", import.meta.url).pathname;
+/**
+ * The MeshConfig CRD as the sources generate it (what crds/ holds after `npm run
+ * generate`), written beside the cluster: the bench measures the code in the tree, even
+ * while a change to the schema has not been regenerated into crds/ yet.
+ */
+function meshCrdFile(dir: string): string {
+  const file = join(dir, CRD_FILE);
+  writeFileSync(file, meshConfigCrdYaml());
+  return file;
+}
 
 /** A fresh local control plane with the MeshConfig CRD, a client of it, and the operator. */
 export interface OperatorCluster {
@@ -298,8 +309,9 @@ export async function withOperatorCluster<T>(
   const client = new RestClient(plane.adminConfig());
   let operator: OperatorProcess | undefined;
   try {
-    await kubectlOk(plane.kubeconfigPath, ["apply", "--server-side", "-f", MESH_CRD]);
-    const established = ["wait", "--for=condition=Established", "--timeout=60s", "-f", MESH_CRD];
+    const crd = meshCrdFile(dirname(plane.kubeconfigPath));
+    await kubectlOk(plane.kubeconfigPath, ["apply", "--server-side", "-f", crd]);
+    const established = ["wait", "--for=condition=Established", "--timeout=60s", "-f", crd];
     await kubectlOk(plane.kubeconfigPath, established);
     operator = await OperatorProcess.start(plane.kubeconfigPath);
     return await run({ plane, client, operator });

@@ -135,7 +135,7 @@ function coldTable({ floor, cold }: Results, reproduce: string): void {
 function memoryTable(r: Results, reproduce: string): void {
   const idle = r.memory.find((m) => m.state.startsWith("idle"))?.rssMiB ?? 0;
   printTable(
-    `Operator resident memory (VmRSS of the pid running: ${r.command})`,
+    `Operator resident memory (VmRSS of the pid running: ${r.command}; load average ${loadavg()[0]?.toFixed(2) ?? "?"} at the end: memory is not CPU-bound, times are)`,
     ["state", "RSS", "vs idle", "heap used", "heap total", "note"],
     r.memory.map((m) => [
       m.state,
@@ -170,10 +170,8 @@ function targetsTable({ cold, noOp, drift, memory, floor }: Results, reproduce: 
   const noOpP95 = percentile(noOp.durationsMs, 0.95);
   const driftP50 = median(drift.latenciesMs);
   const slope = perGateway(memory);
-  // Throughout: every row up to the first gateway change (the 100-gateway row is the
-  // linearity check, not part of the budget).
-  const budgeted = slope ? memory.slice(0, memory.indexOf(slope.first) + 1) : memory;
-  const peak = Math.max(...budgeted.map((m) => m.rssMiB));
+  // Throughout: every row, the largest gateway count the API allows included.
+  const peak = Math.max(...memory.map((m) => m.rssMiB));
   const linear = slope ? slope.late <= Math.max(slope.early, 0) * 1.5 + 0.05 : false;
   const slopeText = slope
     ? `${slope.early.toFixed(2)} MiB/gateway to ${slope.first.gateways ?? 0}, ${slope.late.toFixed(2)} from there to ${slope.last.gateways ?? 0} (${mib(slope.last.rssMiB)})`
@@ -196,7 +194,7 @@ function targetsTable({ cold, noOp, drift, memory, floor }: Results, reproduce: 
       ["no-op reconcile p95 under 50 ms", ms(noOpP95), verdict(noOpP95 < 50)],
       ["drift repair p50 under 500 ms", ms(driftP50), verdict(driftP50 < 500)],
       [
-        "resident memory under 100 MiB, throughout (started to the first gateway change)",
+        "resident memory under 100 MiB, throughout (every row above)",
         `${mib(peak)} peak`,
         verdict(peak < 100),
       ],

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { describe, expect, inject, it } from "vitest";
 import type { ApplyTarget } from "../../operator/kube/server-side-apply.ts";
-import { operatorArgs } from "../../operator/local/background-operator.ts";
+import { operatorArgs, operatorEnv } from "../../operator/local/background-operator.ts";
 import { LocalControlPlane } from "../../operator/local/control-plane.ts";
 import { adminConfig, uniqueName } from "./cluster-client.ts";
 import { installMeshConfigCrd } from "./meshconfig-client.ts";
@@ -57,7 +57,7 @@ function operatorProcess(
       "--log-level",
       "warn",
     ),
-    { stdio: "ignore" },
+    { stdio: "ignore", env: operatorEnv() },
   );
 }
 

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PolicyRule } from "../../../operator/olm/csv.ts";
 import { findObject as findTyped, kustomize, REPO_ROOT } from "../../../operator/olm/kustomize.ts";
-import { OPERATOR_NODE_FLAGS } from "../../../operator/local/background-operator.ts";
+import { OPERATOR_ENV, OPERATOR_NODE_FLAGS } from "../../../operator/local/background-operator.ts";
 import { OWNED_KINDS } from "../../../operator/reconcile/owned-kinds.ts";
 
 /** Tests walk the rendered objects freely. */
@@ -146,6 +146,7 @@ describe("config/manager: the operator Deployment", () => {
     expect(container.env).toEqual([
       { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
       { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+      ...Object.entries(OPERATOR_ENV).map(([name, value]) => ({ name, value })),
     ]);
     expect(container.livenessProbe.httpGet.path).toBe("/healthz");
     expect(container.readinessProbe.httpGet.path).toBe("/readyz");
@@ -176,7 +177,10 @@ describe("config/manager: the operator Deployment", () => {
     const dockerfile = readFileSync(join(REPO_ROOT, "Dockerfile"), "utf8");
     const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? "[]");
     const [container] = findObject(objects, "Deployment").spec.template.spec.containers;
-    expect(cmd.slice(0, 4)).toEqual([...container.command, "run"]);
+    expect(cmd.slice(0, container.command.length + 1)).toEqual([...container.command, "run"]);
+    // The same malloc settings as every other place the operator starts.
+    for (const [name, value] of Object.entries(OPERATOR_ENV))
+      expect(dockerfile).toMatch(new RegExp(`^ENV .*\\b${name}=${value}\\b`, "m"));
     expect(dockerfile).toMatch(/^USER 65532:65532$/m);
     // The runtime stage holds the bundle the build stage made, and no node_modules.
     const runtime = dockerfile.slice(dockerfile.lastIndexOf("\nFROM "));
