@@ -9,9 +9,15 @@
  *   kubectl, RevisionBased   the same two manifests of the RevisionBased MeshConfig; then
  *                            kubectl delete of what only the old manifest has (the old
  *                            revision), as a person following the canary steps would
+ * Workloads: --pods pods in the shape Istio's injector leaves them (revision in
+ * sidecar.istio.io/status, istio-proxy at the old version) exist before the upgrade; once
+ * the new version serves they are "restarted" (deleted, created again as the new revision
+ * injects them) on every row alike, so "old one gone" includes moving the workloads (a
+ * RevisionBased old revision is removed only when no pod uses it). The operator rows also
+ * report status.revisions' outdated proxies right after the upgrade.
  * Writes: the operator's from its /metrics (objects only, MeshConfig status apart), kubectl's
  * from its -v=6 request log (PATCH and DELETE). Per object: writes / objects in the new manifest.
- * Run: npm run bench:upgrade [-- --from 1.30.5 --to 1.31.1 --replicas 2 --grace 0]
+ * Run: npm run bench:upgrade [-- --from 1.30.5 --to 1.31.1 --replicas 2 --grace 0 --pods 10]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -40,13 +46,16 @@ const { values } = parseArgs({
     to: { type: "string", default: "1.31.1" },
     replicas: { type: "string", default: "2" },
     grace: { type: "string", default: "0" },
+    pods: { type: "string", default: "10" },
   },
 });
 const FROM = values.from;
 const TO = values.to;
 const REPLICAS = Number(values.replicas);
 const GRACE = Number(values.grace);
-const REPRODUCE = `npm run bench:upgrade -- --from ${FROM} --to ${TO} --replicas ${REPLICAS} --grace ${GRACE}`;
+const PODS = Number(values.pods);
+const REPRODUCE = `npm run bench:upgrade -- --from ${FROM} --to ${TO} --replicas ${REPLICAS} --grace ${GRACE} --pods ${PODS}`;
+const APPS = "bench-apps";
 const MESH_PATH = "/apis/meshkeeper.dev/v1alpha1/meshconfigs/default";
 const TIMEOUT_MS = 300_000;
 
@@ -102,6 +111,75 @@ interface Row {
   readonly writes: number;
   readonly objects: number;
   readonly detail: string;
+  /** status.revisions' outdated proxies once the new version serves (operator rows). */
+  readonly outdated?: number;
+  readonly onOldRevision?: number;
+}
+
+// ---------------------------------------------------------------- the workloads
+
+function injectedPod(name: string, revision: string, version: string) {
+  const image = `docker.io/istio/proxyv2:${version}`;
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name,
+      namespace: APPS,
+      labels: { app: "shop", "service.istio.io/canonical-name": "shop" },
+      annotations: {
+        "istio.io/rev": revision,
+        "sidecar.istio.io/status": JSON.stringify({
+          initContainers: ["istio-init"],
+          containers: ["shop", "istio-proxy"],
+          volumes: ["istio-envoy"],
+          imagePullSecrets: null,
+          revision,
+        }),
+      },
+    },
+    spec: {
+      initContainers: [{ name: "istio-init", image }],
+      containers: [
+        { name: "shop", image: "registry.example/shop:1.0" },
+        { name: "istio-proxy", image },
+      ],
+    },
+  };
+}
+
+async function createWorkloads(client: RestClient, revision: string, version: string) {
+  await client
+    .send({
+      method: "POST",
+      path: "/api/v1/namespaces",
+      body: { apiVersion: "v1", kind: "Namespace", metadata: { name: APPS } },
+    })
+    .catch(() => undefined);
+  for (let i = 0; i < PODS; i += 1)
+    await client.send({
+      method: "POST",
+      path: `/api/v1/namespaces/${APPS}/pods`,
+      body: injectedPod(`shop-${version.replaceAll(".", "-")}-${i}`, revision, version),
+    });
+}
+
+/** What `kubectl rollout restart` amounts to here: old pods gone, new ones injected anew. */
+async function restartWorkloads(client: RestClient, revision: string, version: string) {
+  await client.send({
+    method: "DELETE",
+    path: `/api/v1/namespaces/${APPS}/pods`,
+    body: { kind: "DeleteOptions", apiVersion: "v1", gracePeriodSeconds: 0 },
+  });
+  await createWorkloads(client, revision, version);
+}
+
+/** The revision an istiod Deployment of a manifest serves (its istio.io/rev label). */
+function revisionOf(rendered: readonly RenderedObject[]): string {
+  const istiod = rendered.find(
+    (r) => r.object.kind === "Deployment" && r.object.metadata.labels?.["app"] === "istiod",
+  );
+  return istiod?.object.metadata.labels?.["istio.io/rev"] ?? "default";
 }
 
 // ---------------------------------------------------------------- the operator
@@ -131,7 +209,8 @@ async function operatorUpgrade(strategy: Strategy): Promise<Row> {
   return withOperatorCluster(async ({ plane, client, operator }: OperatorCluster) => {
     const config = plane.kubeconfigPath;
     await kubectlOk(config, ["apply", "--server-side", "-f", writeMeshConfig(FROM, strategy)]);
-    await until("the old version Ready", () => readyNow(client), TIMEOUT_MS, 100);
+    const old = await until("the old version Ready", () => readyNow(client), TIMEOUT_MS, 100);
+    await createWorkloads(client, old.status?.revisions?.[0]?.name ?? "default", FROM);
     const before = await operator.settle(1_000);
     const started = Date.now();
     await kubectlOk(config, ["apply", "--server-side", "-f", writeMeshConfig(TO, strategy)]);
@@ -145,6 +224,21 @@ async function operatorUpgrade(strategy: Strategy): Promise<Row> {
       20,
     );
     const servingMs = Date.now() - started;
+    const active = await until(
+      "the pods counted against the new version",
+      async () => {
+        const revisions = (await meshConfigOf(client))?.status?.revisions ?? [];
+        const counted = revisions.reduce((sum, r) => sum + r.pods, 0);
+        return counted === PODS && revisions.find((r) => r.version === TO);
+      },
+      TIMEOUT_MS,
+      20,
+    );
+    const revisions = (await meshConfigOf(client))?.status?.revisions ?? [];
+    const outdated = revisions.reduce((sum, r) => sum + (r.outdatedProxies ?? 0), 0);
+    // RevisionBased: old proxies are not outdated for their own revision; they wait on it.
+    const onOld = revisions.filter((r) => r.name !== active.name).reduce((n, r) => n + r.pods, 0);
+    await restartWorkloads(client, active.name, TO);
     // Nothing of the old version left: one revision in status, at the new version.
     await until(
       "the old revision gone",
@@ -166,6 +260,8 @@ async function operatorUpgrade(strategy: Strategy): Promise<Row> {
       writes,
       objects: ready.status?.managedObjects ?? 0,
       detail: byKind,
+      outdated,
+      onOldRevision: onOld,
     };
   });
 }
@@ -251,11 +347,15 @@ async function kubectlUpgrade(strategy: Strategy): Promise<Row> {
     const setup = new Kubectl(plane.kubeconfigPath, join(work, `cache-${strategy}`));
     await setup.apply(oldManifest);
     await setup.rolloutStatus(old);
+    const client = new RestClient(plane.adminConfig());
+    await createWorkloads(client, revisionOf(old), FROM);
     const timed = new Kubectl(plane.kubeconfigPath, join(work, `cache-${strategy}`));
     const started = Date.now();
     await timed.apply(newManifest);
     await timed.rolloutStatus(next);
     const servingMs = Date.now() - started;
+    await restartWorkloads(client, revisionOf(next), TO);
+    client.close();
     // RevisionBased by hand: what only the old manifest has is the old revision; delete it.
     const kept = new Set(next.map(identity));
     // CRDs stay (an older minor's extra kind would hold users' objects).
@@ -294,11 +394,12 @@ try {
     rows.push(await kubectlUpgrade(strategy));
   }
   printTable(
-    `Upgrade ${FROM} -> ${TO}: istiod and 2 gateways at ${REPLICAS} replicas each (KWOK nodes)`,
+    `Upgrade ${FROM} -> ${TO}: istiod and 2 gateways at ${REPLICAS} replicas each, ${PODS} injected pods (KWOK nodes)`,
     [
       "who",
       "strategy",
       "new version serving",
+      "outdated proxies",
       "old one gone",
       "object writes",
       "writes/object",
@@ -308,6 +409,9 @@ try {
       r.who,
       r.strategy,
       seconds(r.servingMs),
+      r.outdated === undefined
+        ? "-"
+        : `${r.outdated}/${PODS}${r.onOldRevision ? ` (${r.onOldRevision} on the old revision)` : ""}`,
       seconds(r.doneMs),
       String(r.writes),
       r.objects ? (r.writes / r.objects).toFixed(2) : "-",
