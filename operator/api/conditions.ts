@@ -23,6 +23,10 @@ export const ConditionType = {
   /** Present only while the root is within renewBefore of expiring. */
   CACertificateExpiring: "CACertificateExpiring",
   PoliciesApplied: "PoliciesApplied",
+  /** Ambient (spec.dataPlane.mode ambient or both): the ztunnel DaemonSet has rolled out. */
+  ZtunnelReady: "ZtunnelReady",
+  /** Ambient: the istio-cni node agent DaemonSet has rolled out. */
+  CNIReady: "CNIReady",
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -46,6 +50,8 @@ export const CONDITION_ORDER = [
   ConditionType.ControlPlaneReady,
   ConditionType.InjectorReady,
   ConditionType.GatewaysReady,
+  ConditionType.ZtunnelReady,
+  ConditionType.CNIReady,
   ...CA_CONDITIONS,
   ConditionType.PoliciesApplied,
 ] as const satisfies readonly ConditionType[];
@@ -54,6 +60,8 @@ export const CONDITION_ORDER = [
 export const RefusedReason = {
   InvalidSpec: "InvalidSpec",
   UnsupportedVersion: "UnsupportedVersion",
+  /** The cluster's Gateway API CRDs are missing, too old, or newer than ours (gateway-api-check.ts). */
+  GatewayAPIVersionUnsupported: "GatewayAPIVersionUnsupported",
 } as const;
 export type RefusedReason = (typeof RefusedReason)[keyof typeof RefusedReason];
 

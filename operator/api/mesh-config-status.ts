@@ -102,9 +102,13 @@ export const meshConfigStatus = z
           .record(z.string().max(253), readiness)
           .meta({ description: "Per gateway, by namespace/name.", maxProperties: 64 })
           .optional(),
+        ztunnel: readiness
+          .optional()
+          .describe("The ztunnel DaemonSet (ambient): one pod per node."),
+        cni: readiness.optional().describe("The istio-cni node agent DaemonSet (ambient)."),
       })
       .optional()
-      .describe("Readiness of istiod and of each gateway."),
+      .describe("Readiness of istiod, of each gateway and of the ambient node agents."),
     certificateAuthority: z
       .object({
         rootNotAfter: z.iso.datetime().optional().describe("When the root certificate expires."),

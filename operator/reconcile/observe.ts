@@ -8,6 +8,7 @@ import { ConditionType } from "../api/conditions.ts";
 import type { RenderedObject } from "../render/render.ts";
 import type { KubeObject } from "../kube/object.ts";
 import { describe, identity } from "./identity.ts";
+import { observeNodeAgents } from "./observe-ambient.ts";
 import { rolloutOf } from "./rollout.ts";
 import type { ComponentCondition } from "./summary.ts";
 
@@ -23,6 +24,9 @@ export interface Observation {
   readonly conditions: ComponentCondition[];
   readonly istiod?: Readiness;
   readonly gateways: Record<string, Readiness>;
+  /** Ambient's node agents (absent in sidecar mode). */
+  readonly ztunnel?: Readiness;
+  readonly cni?: Readiness;
 }
 
 /** The current generation has finished rolling out (kstatus's Current). */
@@ -105,8 +109,11 @@ export function observe(
           "policies are applied once istiod is Available and its webhooks are installed",
         ),
   ];
+  const agents = observeNodeAgents(desired, live);
   return {
-    conditions,
+    conditions: [...conditions, ...agents.conditions],
+    ...(agents.ztunnel ? { ztunnel: agents.ztunnel } : {}),
+    ...(agents.cni ? { cni: agents.cni } : {}),
     ...(istiod ? { istiod: readiness(istiod, istiodLive) } : {}),
     gateways: Object.fromEntries(
       gateways.map((g) => [

@@ -19,6 +19,7 @@ export const OWNED_KINDS: readonly Kind[] = [
   { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role" },
   { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding" },
   { apiVersion: "apps/v1", kind: "Deployment" },
+  { apiVersion: "apps/v1", kind: "DaemonSet" },
   { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler" },
   { apiVersion: "policy/v1", kind: "PodDisruptionBudget" },
   { apiVersion: "admissionregistration.k8s.io/v1", kind: "MutatingWebhookConfiguration" },

@@ -5,7 +5,7 @@
  *   1 namespaces and Istio CRDs          gate: every CRD Established
  *   2 the CA secrets                     gate: the CA is valid (the secure step's answer)
  *   3 RBAC, ConfigMaps, Services          -
- *   4 istiod Deployment and its scaling  gate: istiod Available
+ *   4 istiod Deployment and its scaling, ztunnel and CNI DaemonSets   gate: istiod Available
  *   5 webhooks (injector, validator)     -
  *   6 PeerAuthentication, AuthorizationPolicy, Telemetry
  *   7 gateways
@@ -40,7 +40,14 @@ export function phaseName(phase: number): string {
   return PHASE_NAMES[phase] ?? `phase ${phase}`;
 }
 
-const WORKLOAD_KINDS = new Set(["Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget"]);
+// The ambient node agents roll out beside istiod: ztunnel retries until istiod serves it,
+// and the CNI agent needs nothing from istiod.
+const WORKLOAD_KINDS = new Set([
+  "Deployment",
+  "DaemonSet",
+  "HorizontalPodAutoscaler",
+  "PodDisruptionBudget",
+]);
 const WEBHOOK_KINDS = new Set(["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"]);
 
 /** The phase index (0-based into PHASE_NAMES) an object is applied in. */

@@ -32,6 +32,8 @@ function componentsOf(observation: Observation): MeshConfigStatus["components"] 
   return {
     ...(observation.istiod ? { istiod: observation.istiod } : {}),
     ...(Object.keys(observation.gateways).length ? { gateways: observation.gateways } : {}),
+    ...(observation.ztunnel ? { ztunnel: observation.ztunnel } : {}),
+    ...(observation.cni ? { cni: observation.cni } : {}),
   };
 }
 

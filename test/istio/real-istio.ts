@@ -112,7 +112,8 @@ export interface ProxyIdentity {
   readonly ip: string;
   readonly namespace: string;
   readonly workload: string;
-  readonly nodeType?: "sidecar" | "router";
+  /** istio-agent's roles, and ztunnel's (its own xDS client, node type ztunnel). */
+  readonly nodeType?: "sidecar" | "router" | "ztunnel" | "waypoint";
   readonly labels?: Record<string, string>;
   readonly serviceAccount?: string;
   readonly meta?: Record<string, unknown>;
