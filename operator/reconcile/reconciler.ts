@@ -40,6 +40,7 @@ import { summaryConditions, type Outcome } from "./summary.ts";
 import { deleteStep, release } from "./teardown-run.ts";
 import { planTeardown } from "./teardown.ts";
 import { transitionEvents } from "./transition-events.ts";
+import { inPlaceJumpRefusal, type JumpRefusal } from "./version-jump.ts";
 
 export type { ReconcileOutcome, RunResult } from "./outcome.ts";
 
@@ -128,6 +129,8 @@ export class Reconciler {
     }
     const validated = this.validatedOf(mc);
     if (validated.kind !== "valid") return this.stall(mc, validated, log);
+    const jump = this.jumpRefusal(mc, validated.spec);
+    if (jump) return this.stall(mc, jump, log);
     const revisions = await this.revisionsOf(mc, validated.spec, log);
     const desired = this.desiredOf(mc, validated.spec, revisions.plan);
     if (desired.kind !== "rendered") return this.stall(mc, desired, log);
@@ -153,6 +156,13 @@ export class Reconciler {
    * The revisions to render (revision-plan.ts), from what the cluster shows now: our
    * istiod Deployments, the tag webhook, the pods per revision and the last status.
    */
+  /** A too-far in-place jump (version-jump.ts), judged against the live istiod. */
+  private jumpRefusal(mc: MeshConfigObject, spec: MeshConfigSpec): JumpRefusal | undefined {
+    const listed = this.options.cache.unsyncedKinds().length === 0;
+    const live = liveRevisions(this.options.cache.list(), spec.namespace);
+    return inPlaceJumpRefusal(spec, live, listed ? undefined : mc.status?.istioVersion);
+  }
+
   private async revisionsOf(
     mc: MeshConfigObject,
     spec: MeshConfigSpec,
