@@ -7,6 +7,7 @@ import { z } from "zod";
 import { certificateAuthoritySpec } from "./certificate-authority.ts";
 import { celValidations, refineWith, type Rule } from "./cel-rules.ts";
 import { controlPlaneSpec } from "./control-plane.ts";
+import { dataPlaneSpec } from "./data-plane.ts";
 import { gatewaysSpec } from "./gateways.ts";
 import { dnsLabel, passthroughObject } from "./kubernetes-types.ts";
 import { securitySpec, sidecarInjectorSpec, telemetrySpec } from "./mesh-settings.ts";
@@ -124,6 +125,7 @@ export const meshConfigSpec = z
       "Istio mesh configuration merged into the istio ConfigMap (accessLogFile, defaultConfig, outboundTrafficPolicy, ...). rootNamespace, trustDomain and defaultConfig.discoveryAddress are set by the operator. Checked by istiod, not here.",
     ).optional(),
     sidecarInjector: sidecarInjectorSpec.prefault({}),
+    dataPlane: dataPlaneSpec.prefault({}),
     gateways: gatewaysSpec.optional(),
     certificateAuthority: certificateAuthoritySpec.prefault({}),
     security: securitySpec.prefault({}),

@@ -33,7 +33,7 @@ function injectionWebhooks(mesh: EffectiveConfig) {
     },
   ];
   // Without sidecar injection only pods that ask for it (gateways) are injected.
-  const optIn = mesh.spec.sidecarInjector.enabled
+  const optIn = mesh.sidecarsByNamespace
     ? webhooks
     : webhooks.filter((w) => w.name.includes(".object."));
   if (mesh.revision) return optIn;
@@ -45,7 +45,7 @@ function injectionWebhooks(mesh: EffectiveConfig) {
   };
   return [
     ...optIn,
-    ...(mesh.spec.sidecarInjector.enabled ? [byNamespace] : []),
+    ...(mesh.sidecarsByNamespace ? [byNamespace] : []),
     {
       name: "object.sidecar-injector.istio.io",
       namespaceSelector: [noInjectionLabel, noRevLabel],
@@ -98,7 +98,7 @@ export function baseContext(mesh: EffectiveConfig) {
 export function injectorContext(mesh: EffectiveConfig) {
   const config = {
     // enabled: inject where the namespace or pod labels ask; disabled: only where a pod insists.
-    policy: mesh.spec.sidecarInjector.enabled ? "enabled" : "disabled",
+    policy: mesh.sidecarsByNamespace ? "enabled" : "disabled",
     alwaysInjectSelector: [],
     neverInjectSelector: [],
     injectedAnnotations: {},

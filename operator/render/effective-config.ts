@@ -3,8 +3,10 @@
  * step: the Istio version's facts, object names (with revision suffixes), labels, and every
  * default, so templates only place values and never compute them.
  */
+import { ambientEnabled, sidecarsByNamespace } from "../api/data-plane.ts";
 import type { MeshConfigSpec } from "../api/mesh-config-spec.ts";
 import * as defaults from "./defaults.ts";
+import { resolveAmbient, type ResolvedAmbient } from "./resolve-ambient.ts";
 import { resolveGateway, type ResolvedGateway } from "./resolve-gateway.ts";
 import { meshConfigFor } from "./resolve-mesh-config.ts";
 import { ISTIO_IMAGES, lookupVersion, type IstioMinor } from "./istio-versions.ts";
@@ -29,6 +31,10 @@ export interface EffectiveConfig {
   };
   readonly meshConfig: Record<string, unknown>;
   readonly gateways: readonly ResolvedGateway[];
+  /** ztunnel and the CNI agent; null in sidecar mode. */
+  readonly ambient: ResolvedAmbient | null;
+  /** Namespaces' labels ask for sidecars (spec.sidecarInjector.enabled, off in ambient mode). */
+  readonly sidecarsByNamespace: boolean;
 }
 
 function namesFor(namespace: string, revision: string) {
@@ -55,6 +61,7 @@ export function resolve(spec: MeshConfigSpec): EffectiveConfig {
     ? { app: "istiod", "istio.io/rev": revision }
     : { app: "istiod", istio: "pilot" };
   const discoveryAddress = `${names.istiod}.${spec.namespace}.svc:15012`;
+  const meshConfig = meshConfigFor(spec, discoveryAddress);
   return {
     spec,
     version: spec.version,
@@ -74,13 +81,17 @@ export function resolve(spec: MeshConfigSpec): EffectiveConfig {
         istio: revision ? "istiod" : "pilot",
         "istio.io/rev": revisionLabel,
         "sidecar.istio.io/inject": "false",
+        // Istio's label: istiod is never captured by ambient, whatever its namespace says.
+        ...(ambientEnabled(spec.dataPlane.mode) ? { "istio.io/dataplane-mode": "none" } : {}),
       },
       resources: spec.controlPlane.resources ?? defaults.ISTIOD_RESOURCES,
       // While the autoscaler runs, it owns the replica count: we must not send one.
       replicasInSpec: !spec.controlPlane.autoscaling.enabled,
       discoveryAddress,
     },
-    meshConfig: meshConfigFor(spec, discoveryAddress),
+    meshConfig,
     gateways: (spec.gateways ?? []).map((gateway) => resolveGateway(gateway, revision)),
+    ambient: resolveAmbient(spec, revisionLabel, discoveryAddress, meshConfig),
+    sidecarsByNamespace: spec.sidecarInjector.enabled && sidecarsByNamespace(spec.dataPlane.mode),
   };
 }

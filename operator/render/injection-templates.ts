@@ -40,6 +40,7 @@ import {
   PROXY_VOLUMES_AFTER_BOOTSTRAP,
   sidecarTemplate,
 } from "./injection-sidecar.ts";
+import { waypointTemplate } from "./injection-waypoint.ts";
 import { flowValue, quoteString } from "./yaml-scalars.ts";
 
 export { sidecarTemplate };
@@ -51,6 +52,8 @@ export function injectionTemplates(mesh: EffectiveConfig): Record<string, string
     gateway: gatewayTemplate(mesh),
     "grpc-agent": grpcAgentTemplate(mesh),
     "grpc-simple": grpcSimpleTemplate(mesh),
+    // Ambient's L7 proxies, deployed by istiod for Gateways of class istio-waypoint.
+    ...(mesh.ambient ? { waypoint: waypointTemplate(mesh) } : {}),
   };
 }
 

@@ -11,19 +11,14 @@
  */
 import type { EffectiveConfig } from "./effective-config.ts";
 import { proxyDefaults } from "./injection-go.ts";
+import { WAYPOINT_RESOURCES } from "./injection-waypoint.ts";
 import { ISTIO_IMAGES } from "./istio-versions.ts";
-
-/** Resources of waypoint proxies, Istio's defaults (waypoints come with the ambient issue). */
-const WAYPOINT_RESOURCES = {
-  requests: { cpu: "100m", memory: "128Mi" },
-  limits: { cpu: "2", memory: "1Gi" },
-};
 
 function proxyValues(mesh: EffectiveConfig) {
   const proxy = proxyDefaults(mesh);
   return {
     image: ISTIO_IMAGES.proxy,
-    autoInject: mesh.spec.sidecarInjector.enabled ? "enabled" : "disabled",
+    autoInject: mesh.sidecarsByNamespace ? "enabled" : "disabled",
     clusterDomain: "cluster.local",
     componentLogLevel: proxy.componentLogLevel,
     excludeInboundPorts: "",
@@ -110,7 +105,16 @@ export function injectorValues(mesh: EffectiveConfig) {
       templates: {},
       defaultTemplates: [],
     },
-    pilot: { cni: { enabled: false, provider: "default" }, env: {} },
+    // Sidecars keep their istio-init container in every mode (the CNI agent leaves such
+    // pods alone), so cni.enabled stays false even when the agent runs for ambient.
+    pilot: {
+      cni: {
+        enabled: false,
+        provider: "default",
+        ...(mesh.ambient ? { ambient: { enabled: true } } : {}),
+      },
+      env: mesh.ambient ? { PILOT_ENABLE_AMBIENT: "true" } : {},
+    },
     gateways: { securityContext: {}, seccompProfile: {} },
   };
 }

@@ -48,7 +48,12 @@ export const ISTIO_MINORS: readonly IstioMinor[] = [
 ];
 
 /** Image names below the hub; the tag is the Istio version. */
-export const ISTIO_IMAGES = { pilot: "pilot", proxy: "proxyv2" } as const;
+export const ISTIO_IMAGES = {
+  pilot: "pilot",
+  proxy: "proxyv2",
+  ztunnel: "ztunnel",
+  cni: "install-cni",
+} as const;
 
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);

@@ -6,6 +6,7 @@
  */
 import { API_VERSION, KIND } from "../api/distribution.ts";
 import type { MeshConfigSpec } from "../api/mesh-config-spec.ts";
+import { cniContext, ztunnelContext } from "./ambient-contexts.ts";
 import * as contexts from "./contexts.ts";
 import { resolve, type EffectiveConfig } from "./effective-config.ts";
 import { istioCrdObjectsFor } from "./istio-crds.ts";
@@ -22,6 +23,8 @@ export const COMPONENTS = [
   "istiod",
   "injector",
   "revision-tag",
+  "cni",
+  "ztunnel",
   "gateway",
   "policies",
 ] as const;
@@ -100,6 +103,9 @@ export function renderEffective(mesh: EffectiveConfig, owner?: Owner): RenderedO
     ...renderAll("base", contexts.baseContext(mesh)),
     ...renderAll("istiod", contexts.istiodContext(mesh)),
     ...renderAll("injector", contexts.injectorContext(mesh)),
+    // The ambient data plane's node agents (spec.dataPlane.mode ambient or both).
+    ...(mesh.ambient ? renderAll("cni", cniContext(mesh)) : []),
+    ...(mesh.ambient ? renderAll("ztunnel", ztunnelContext(mesh)) : []),
     ...mesh.gateways.flatMap((gateway) =>
       renderAll("gateway", contexts.gatewayContext(mesh, gateway)),
     ),

@@ -3,6 +3,7 @@
  * spec.meshConfig (which wins field by field), then what the operator must set (where
  * istiod is, the root namespace, the trust domain) over it, then the tracing provider.
  */
+import { ambientEnabled } from "../api/data-plane.ts";
 import type { MeshConfigSpec } from "../api/mesh-config-spec.ts";
 import { TRACING_PROVIDER, TRUST_DOMAIN } from "./defaults.ts";
 
@@ -47,6 +48,11 @@ export function meshConfigFor(spec: MeshConfigSpec, discoveryAddress: string): J
     defaultProviders: { metrics: ["prometheus"] },
     defaultConfig: {
       holdApplicationUntilProxyStarts: spec.sidecarInjector.proxy.holdApplicationUntilProxyStarts,
+      // Ambient (Istio's ambient profile): sidecars and gateways speak HBONE to ambient
+      // workloads and waypoints, so both data planes reach each other.
+      ...(ambientEnabled(spec.dataPlane.mode)
+        ? { proxyMetadata: { ISTIO_META_ENABLE_HBONE: "true" } }
+        : {}),
     },
   };
   // What the rest of the render relies on (where policies live, what proxies trust and
