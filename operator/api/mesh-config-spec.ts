@@ -8,6 +8,7 @@ import { certificateAuthoritySpec } from "./certificate-authority.ts";
 import { celValidations, refineWith, type Rule } from "./cel-rules.ts";
 import { controlPlaneSpec } from "./control-plane.ts";
 import { dataPlaneSpec } from "./data-plane.ts";
+import { gatewayApiSpec } from "./gateway-api.ts";
 import { gatewaysSpec } from "./gateways.ts";
 import { dnsLabel, passthroughObject } from "./kubernetes-types.ts";
 import { securitySpec, sidecarInjectorSpec, telemetrySpec } from "./mesh-settings.ts";
@@ -127,6 +128,7 @@ export const meshConfigSpec = z
     sidecarInjector: sidecarInjectorSpec.prefault({}),
     dataPlane: dataPlaneSpec.prefault({}),
     gateways: gatewaysSpec.optional(),
+    gatewayAPI: gatewayApiSpec.prefault({}),
     certificateAuthority: certificateAuthoritySpec.prefault({}),
     security: securitySpec.prefault({}),
     telemetry: telemetrySpec.prefault({}),

@@ -55,7 +55,13 @@ export function istioRelatedImages(): RelatedImage[] {
 function renderedIstioCrds(): (CrdObject & ManifestObject)[] {
   return renderFile(`${REPO_ROOT}${SAMPLE}`)
     .map((r) => r.object)
-    .filter((o) => o.kind === "CustomResourceDefinition") as unknown as (CrdObject &
+    // Istio's only: under OLM the Gateway API's are the cluster's (the operator runs with
+    // --istio-crds=external and checks their version), never owned by this bundle.
+    .filter(
+      (o) =>
+        o.kind === "CustomResourceDefinition" &&
+        (o as unknown as CrdObject).spec.group.endsWith(".istio.io"),
+    ) as unknown as (CrdObject &
     ManifestObject)[];
 }
 

@@ -2,6 +2,7 @@
  * validate + render (pure): the objects a MeshConfig asks for, or why it cannot be
  * applied (InvalidSpec, UnsupportedVersion), both terminal until the spec changes.
  */
+import type { RefusedReason } from "../api/conditions.ts";
 import type { MeshConfigSpec } from "../api/mesh-config-spec.ts";
 import { describeProblems, validateMeshConfig, type FieldProblem } from "../api/validate.ts";
 import { UnsupportedVersionError } from "../render/istio-versions.ts";
@@ -19,7 +20,7 @@ export type Desired =
     }
   | {
       readonly kind: "refused";
-      readonly reason: "InvalidSpec" | "UnsupportedVersion";
+      readonly reason: RefusedReason;
       readonly message: string;
     };
 

@@ -10,12 +10,13 @@
  * so test/unit/reconcile drives it against an in-memory API server.
  */
 import type { Logger } from "pino";
-import { EventReason, Reason, SUMMARY_CONDITIONS } from "../api/conditions.ts";
+import { EventReason, Reason, RefusedReason, SUMMARY_CONDITIONS } from "../api/conditions.ts";
 import type { MeshConfigSpec } from "../api/mesh-config-spec.ts";
 import { PAUSED_ANNOTATION } from "../api/distribution.ts";
 import { systemClock, type Clock } from "../kube/clock.ts";
 import type { ObjectReader, ObjectWriter } from "../kube/interfaces.ts";
 import type { InjectedPods } from "../kube/pod-list.ts";
+import { lookupVersion } from "../render/istio-versions.ts";
 import { activeRevision, type RevisionRef } from "../render/revisions.ts";
 import { ObjectApplier, type WriteCounter } from "./applier.ts";
 import { CertificateAuthority } from "./certificate-authority.ts";
@@ -25,6 +26,7 @@ import { DataPlaneCounter, type DataPlaneUsage } from "./data-plane-count.ts";
 import { desiredFor, validatedSpec, type Desired, type Validated } from "./desired.ts";
 import { meshConfigRef, type MeshConfigObject } from "./mesh-config-object.ts";
 import { nextRun, sooner, type ReconcileOutcome } from "./outcome.ts";
+import { GATEWAY_CRD, gatewayApiRefusal } from "./gateway-api-check.ts";
 import type { IstioCrds } from "./post-render.ts";
 import {
   liveRevisions,
@@ -41,6 +43,9 @@ import { deleteStep, release } from "./teardown-run.ts";
 import { planTeardown } from "./teardown.ts";
 import { transitionEvents } from "./transition-events.ts";
 import { inPlaceJumpRefusal, type JumpRefusal } from "./version-jump.ts";
+
+/** How often a mesh stalled on the cluster's Gateway API CRDs looks at them again. */
+const GATEWAY_API_RECHECK_MS = 30_000;
 
 export type { ReconcileOutcome, RunResult } from "./outcome.ts";
 
@@ -134,6 +139,12 @@ export class Reconciler {
     const revisions = await this.revisionsOf(mc, validated.spec, log);
     const desired = this.desiredOf(mc, validated.spec, revisions.plan);
     if (desired.kind !== "rendered") return this.stall(mc, desired, log);
+    const gatewayApi = await this.gatewayApiCheck(validated.spec);
+    if (gatewayApi) {
+      // The cluster, not the spec, may change this: look again now and then.
+      const stalled = await this.stall(mc, gatewayApi, log);
+      return { ...stalled, requeueAfterMs: GATEWAY_API_RECHECK_MS };
+    }
     let converged: Converged;
     try {
       converged = await converge(mc, desired, {
@@ -282,6 +293,19 @@ export class Reconciler {
     const desired = desiredFor(mc, spec, set);
     this.lastDesired = { key, desired };
     return desired;
+  }
+
+  /** The cluster's Gateway API CRDs against the minor's need (gateway-api-check.ts). */
+  private async gatewayApiCheck(
+    spec: MeshConfigSpec,
+  ): Promise<Extract<Desired, { kind: "refused" }> | undefined> {
+    if (!spec.gatewayAPI.enabled) return undefined;
+    const need = { ...spec.gatewayAPI, version: lookupVersion(spec.version).gatewayAPI };
+    const live = await this.options.api.get(GATEWAY_CRD);
+    const message = gatewayApiRefusal(need, live, this.options.istioCrds ?? "managed");
+    return message === undefined
+      ? undefined
+      : { kind: "refused", reason: RefusedReason.GatewayAPIVersionUnsupported, message };
   }
 
   /** Stalled (InvalidSpec, UnsupportedVersion): report, touch nothing, wait for a new spec. */

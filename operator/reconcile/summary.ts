@@ -5,7 +5,7 @@
  *   Reconciling  work is in progress (abnormal-true, for kstatus, Flux, kpt)
  *   Stalled      a human must act: InvalidSpec, UnsupportedVersion, ProgressDeadlineExceeded
  */
-import { ConditionType } from "../api/conditions.ts";
+import { ConditionType, type RefusedReason } from "../api/conditions.ts";
 import type { DesiredCondition } from "./conditions.ts";
 
 import { PAUSED_ANNOTATION } from "../api/distribution.ts";
@@ -24,7 +24,7 @@ export type Outcome =
   /** Nothing can progress until a person changes something. */
   | {
       readonly kind: "Stalled";
-      readonly reason: "InvalidSpec" | "UnsupportedVersion" | "ProgressDeadlineExceeded";
+      readonly reason: RefusedReason | "ProgressDeadlineExceeded";
       readonly message: string;
     };
 

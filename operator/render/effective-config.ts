@@ -4,6 +4,7 @@
  * default, so templates only place values and never compute them.
  */
 import { ambientEnabled, sidecarsByNamespace } from "../api/data-plane.ts";
+import type { GatewayApiCrds } from "../api/gateway-api.ts";
 import type { MeshConfigSpec } from "../api/mesh-config-spec.ts";
 import * as defaults from "./defaults.ts";
 import { resolveAmbient, type ResolvedAmbient } from "./resolve-ambient.ts";
@@ -33,6 +34,13 @@ export interface EffectiveConfig {
   readonly gateways: readonly ResolvedGateway[];
   /** ztunnel and the CNI agent; null in sidecar mode. */
   readonly ambient: ResolvedAmbient | null;
+  /** spec.gatewayAPI with the version the minor needs (gateway-api-versions.ts). */
+  readonly gatewayAPI: {
+    readonly enabled: boolean;
+    readonly crds: GatewayApiCrds;
+    /** The standard-channel version installed (Managed) or at least required (External). */
+    readonly version: string;
+  };
   /** Namespaces' labels ask for sidecars (spec.sidecarInjector.enabled, off in ambient mode). */
   readonly sidecarsByNamespace: boolean;
 }
@@ -44,6 +52,7 @@ function namesFor(namespace: string, revision: string) {
     meshConfigMap: `istio${suffix}`,
     injectorConfigMap: `istio-sidecar-injector${suffix}`,
     clusterRole: `istiod-clusterrole${suffix}-${namespace}`,
+    gatewayControllerRole: `istiod-gateway-controller${suffix}-${namespace}`,
     readerRole: `istio-reader-clusterrole${suffix}-${namespace}`,
     readerServiceAccount: "istio-reader-service-account",
     // Istio appends the namespace only outside istio-system, to keep the usual name there.
@@ -92,6 +101,7 @@ export function resolve(spec: MeshConfigSpec): EffectiveConfig {
     meshConfig,
     gateways: (spec.gateways ?? []).map((gateway) => resolveGateway(gateway, revision)),
     ambient: resolveAmbient(spec, revisionLabel, discoveryAddress, meshConfig),
+    gatewayAPI: { ...spec.gatewayAPI, version: istio.gatewayAPI },
     sidecarsByNamespace: spec.sidecarInjector.enabled && sidecarsByNamespace(spec.dataPlane.mode),
   };
 }

@@ -40,6 +40,7 @@ import {
   PROXY_VOLUMES_AFTER_BOOTSTRAP,
   sidecarTemplate,
 } from "./injection-sidecar.ts";
+import { kubeGatewayTemplate } from "./injection-kube-gateway.ts";
 import { waypointTemplate } from "./injection-waypoint.ts";
 import { flowValue, quoteString } from "./yaml-scalars.ts";
 
@@ -52,6 +53,8 @@ export function injectionTemplates(mesh: EffectiveConfig): Record<string, string
     gateway: gatewayTemplate(mesh),
     "grpc-agent": grpcAgentTemplate(mesh),
     "grpc-simple": grpcSimpleTemplate(mesh),
+    // Gateway API Gateways of class istio, deployed by istiod's deployment controller.
+    ...(mesh.gatewayAPI.enabled ? { "kube-gateway": kubeGatewayTemplate(mesh) } : {}),
     // Ambient's L7 proxies, deployed by istiod for Gateways of class istio-waypoint.
     ...(mesh.ambient ? { waypoint: waypointTemplate(mesh) } : {}),
   };

@@ -21,6 +21,12 @@ export interface IstioMinor {
   readonly writesListenerSetStatus: boolean;
   /** The CRDs this minor ships: kinds, served versions, storage version. */
   readonly crds: IstioCrdSet;
+  /**
+   * The sigs.k8s.io/gateway-api module version this minor's istiod is built against (its
+   * go.mod): the standard-channel CRDs installed with it, and the oldest accepted from a
+   * cluster that provides its own (gateway-api-versions.ts).
+   */
+  readonly gatewayAPI: string;
 }
 
 export const ISTIO_MINORS: readonly IstioMinor[] = [
@@ -30,6 +36,7 @@ export const ISTIO_MINORS: readonly IstioMinor[] = [
     readerReadsConfigMaps: false,
     writesListenerSetStatus: false,
     crds: ISTIO_1_29_CRDS,
+    gatewayAPI: "v1.4.1",
   },
   {
     minor: "1.30",
@@ -37,6 +44,7 @@ export const ISTIO_MINORS: readonly IstioMinor[] = [
     readerReadsConfigMaps: true,
     writesListenerSetStatus: true,
     crds: ISTIO_1_30_CRDS,
+    gatewayAPI: "v1.5.1",
   },
   {
     minor: "1.31",
@@ -44,6 +52,7 @@ export const ISTIO_MINORS: readonly IstioMinor[] = [
     readerReadsConfigMaps: true,
     writesListenerSetStatus: true,
     crds: ISTIO_1_31_CRDS,
+    gatewayAPI: "v1.6.0",
   },
 ];
 

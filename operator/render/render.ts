@@ -9,6 +9,7 @@ import type { MeshConfigSpec } from "../api/mesh-config-spec.ts";
 import { cniContext, ztunnelContext } from "./ambient-contexts.ts";
 import * as contexts from "./contexts.ts";
 import { resolve, type EffectiveConfig } from "./effective-config.ts";
+import { gatewayApiCrdObjects } from "./gateway-api-crds.ts";
 import { istioCrdObjectsFor } from "./istio-crds.ts";
 import {
   loadComponent,
@@ -100,6 +101,8 @@ export function renderEffective(mesh: EffectiveConfig, owner?: Owner): RenderedO
     ...renderAll("namespaces", contexts.namespacesContext(mesh)),
     // The base component: the CRDs of this Istio minor, then the istio-reader identity.
     ...istioCrdObjectsFor(mesh.istio).map((object) => ({ component: "base" as const, object })),
+    // The Gateway API's, unless istiod ignores it or the cluster provides them.
+    ...managedGatewayApiCrds(mesh).map((object) => ({ component: "base" as const, object })),
     ...renderAll("base", contexts.baseContext(mesh)),
     ...renderAll("istiod", contexts.istiodContext(mesh)),
     ...renderAll("injector", contexts.injectorContext(mesh)),
@@ -112,6 +115,11 @@ export function renderEffective(mesh: EffectiveConfig, owner?: Owner): RenderedO
     ...renderAll("policies", contexts.policiesContext(mesh)),
   ];
   return rendered.map((r) => markedAsOurs(r, owner));
+}
+
+function managedGatewayApiCrds(mesh: EffectiveConfig): readonly KubernetesObject[] {
+  const { enabled, crds, version } = mesh.gatewayAPI;
+  return enabled && crds === "Managed" ? gatewayApiCrdObjects(version) : [];
 }
 
 /** One component's templates with one context, marked as ours (revisions.ts renders by revision). */

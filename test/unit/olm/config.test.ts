@@ -40,13 +40,18 @@ function plural(kind: string): string {
   return lower.endsWith("y") ? `${lower.slice(0, -1)}ies` : `${lower}s`;
 }
 
-const istioCrdNames = readdirSync(join(REPO_ROOT, "crds"))
-  .filter((file) => file.includes(".istio.io_"))
-  .map((file) => {
-    const [group, name] = file.replace(/\.yaml$/, "").split("_");
-    return `${name ?? ""}.${group ?? ""}`;
-  })
-  .sort();
+// Istio's CRD files, and the Gateway API's of every version (crds/gateway-api/<version>/).
+const crdFiles = readdirSync(join(REPO_ROOT, "crds"), { recursive: true, encoding: "utf8" })
+  .map((path) => path.split("/").at(-1) ?? "")
+  .filter((file) => file.includes(".istio.io_") || file.startsWith("gateway.networking.k8s.io_"));
+const writtenCrdNames = [
+  ...new Set(
+    crdFiles.map((file) => {
+      const [group, name] = file.replace(/\.yaml$/, "").split("_");
+      return `${name ?? ""}.${group ?? ""}`;
+    }),
+  ),
+].sort();
 
 describe("config/rbac: the operator's least-privilege ClusterRole", () => {
   it("has no wildcards", () => {
@@ -75,7 +80,7 @@ describe("config/rbac: the operator's least-privilege ClusterRole", () => {
     expect(allows(rules, "apiextensions.k8s.io", "customresourcedefinitions", "delete")).toBe(false);
   });
 
-  it("writes Istio's CRDs and no other", () => {
+  it("writes Istio's and the Gateway API's CRDs and no other", () => {
     const crdWrites = rules.filter(
       (r) => r.resources?.includes("customresourcedefinitions") && r.verbs.includes("patch"),
     );
@@ -83,7 +88,7 @@ describe("config/rbac: the operator's least-privilege ClusterRole", () => {
       {
         apiGroups: ["apiextensions.k8s.io"],
         resources: ["customresourcedefinitions"],
-        resourceNames: istioCrdNames,
+        resourceNames: writtenCrdNames,
         verbs: ["create", "patch"],
       },
     ]);

@@ -30,7 +30,7 @@ function actionsBalance(template: string): boolean {
 }
 
 describe("injection templates", () => {
-  it("ships sidecar, gateway, grpc-agent and grpc-simple, with sidecar the default", () => {
+  it("ships sidecar, gateway, grpc-agent, grpc-simple and kube-gateway, with sidecar the default", () => {
     const config = parse(injectorContext(mesh({})).injectorConfig) as {
       defaultTemplates: string[];
       templates: Record<string, string>;
@@ -39,6 +39,7 @@ describe("injection templates", () => {
       "gateway",
       "grpc-agent",
       "grpc-simple",
+      "kube-gateway",
       "sidecar",
     ]);
     expect(config.defaultTemplates).toEqual(["sidecar"]);
