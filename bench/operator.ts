@@ -6,7 +6,8 @@
  *   2. no-op reconciles (a metadata touch): writes and reconcile time;
  *   3. drift repair: istiod's Service deleted, time until it exists again;
  *   4. the operator's resident memory: idle, with 1,000 foreign namespaces, with 20 gateways,
- *      with 64 gateways, the most the API allows (the cost per gateway must stay linear).
+ *      with 64 gateways, the most the API allows (the cost per gateway must stay linear),
+ *      and with two revisions side by side (RevisionBased).
  * The operator is dist/meshkeeper.js, the file the image runs (rebuilt first if stale).
  * Run: npm run bench:operator [-- --touches N --deletes N --namespaces N --gateways N --many-gateways N]
  */
@@ -353,7 +354,41 @@ async function memoryWithLoad(context: MeshContext): Promise<MemoryRow[]> {
     await withGateways(context, gatewayCount, `+ ${gatewayCount} gateways (2 pruned), Ready`),
   );
   rows.push(await withGateways(context, manyGateways, `+ ${manyGateways} gateways, Ready`));
+  rows.push(await withTwoRevisions(context));
   return rows;
+}
+
+/** The production sample under RevisionBased at `version`, old revisions kept an hour. */
+function meshAt(version: string): string {
+  const sample = parse(readFileSync(SAMPLE, "utf8")) as { spec: Record<string, unknown> };
+  const updateStrategy = {
+    type: "RevisionBased",
+    inactiveRevisionDeletionGracePeriodSeconds: 3600,
+  };
+  return toYaml({ ...sample, spec: { ...sample.spec, version, updateStrategy } });
+}
+
+/**
+ * Two control planes side by side (spec.updateStrategy RevisionBased): the sample at
+ * 1.30.5, then at its own 1.31.1; the old revision stays for the grace period, so istiod,
+ * its injector and webhooks exist twice. Memory once it is Ready again.
+ */
+async function withTwoRevisions(context: MeshContext): Promise<MemoryRow> {
+  const { plane, client, operator } = context;
+  for (const version of ["1.30.5", "1.31.1"]) {
+    const file = join(work, `revision-${version}.yaml`);
+    writeFileSync(file, meshAt(version));
+    await kubectlOk(plane.kubeconfigPath, [...SSA, "-f", file]);
+    await conditionTrue(client, "Ready", 300_000);
+  }
+  await operator.settle(1_000);
+  const mc = await conditionTrue(client, "Ready");
+  const revisions = (mc.status as { revisions?: { name: string }[] } | undefined)?.revisions ?? [];
+  return memoryRow(
+    operator,
+    "two revisions (RevisionBased 1.30.5 -> 1.31.1), 2 gateways",
+    `${mc.status?.managedObjects ?? 0} objects; revisions: ${revisions.map((r) => r.name).join(", ")}`,
+  );
 }
 
 /** The MeshConfig changed to `count` gateways gw-1..gw-N; memory once it is Ready again. */
