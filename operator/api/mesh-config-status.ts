@@ -124,6 +124,23 @@ export const meshConfigStatus = z
       .min(0)
       .optional()
       .describe("How many objects the operator manages for this mesh."),
+    rollout: z
+      .object({
+        component: z
+          .string()
+          .max(512)
+          .describe(
+            "The workload rolling out: component, namespace/name (istiod first, then the gateways).",
+          ),
+        since: z.iso
+          .datetime()
+          .describe("Since when this workload has been rolling out (kept across reconciles)."),
+        message: z.string().max(1024).describe("How far it is, e.g. updated 1/2."),
+      })
+      .optional()
+      .describe(
+        "Present while a workload's current generation has not rolled out (kstatus's rules); absent when everything has.",
+      ),
     revisions: z
       .array(revisionStatus)
       .max(16)

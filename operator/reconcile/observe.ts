@@ -24,9 +24,39 @@ export interface Observation {
   readonly conditions: ComponentCondition[];
   readonly istiod?: Readiness;
   readonly gateways: Record<string, Readiness>;
+  /** The first workload still rolling out, in apply order (status.rollout). */
+  readonly rollout?: RollingOut;
   /** Ambient's node agents (absent in sidecar mode). */
   readonly ztunnel?: Readiness;
   readonly cni?: Readiness;
+}
+
+/** Which workload is rolling out and how far it is (status.rollout, without its since). */
+export interface RollingOut {
+  /** "<component> <namespace>/<name>", e.g. "gateway istio-ingress/istio-ingressgateway". */
+  readonly component: string;
+  readonly message: string;
+}
+
+/** Apply order: istiod first, the node agents, then the gateways (phases.ts). */
+const ROLLOUT_ORDER = ["istiod", "cni", "ztunnel", "gateway"];
+
+/** The first workload of this mesh whose current generation has not rolled out yet. */
+export function rollingOut(
+  desired: readonly RenderedObject[],
+  live: ReadonlyMap<string, KubeObject>,
+): RollingOut | undefined {
+  const workloads = desired
+    .filter((r) => r.object.kind === "Deployment" || r.object.kind === "DaemonSet")
+    .filter((r) => ROLLOUT_ORDER.includes(r.component))
+    .sort((a, b) => ROLLOUT_ORDER.indexOf(a.component) - ROLLOUT_ORDER.indexOf(b.component));
+  for (const workload of workloads) {
+    const rollout = rolloutOf(live.get(identity(workload.object)));
+    if (rollout.done) continue;
+    const { namespace = "", name } = workload.object.metadata;
+    return { component: `${workload.component} ${namespace}/${name}`, message: rollout.message };
+  }
+  return undefined;
 }
 
 /** The current generation has finished rolling out (kstatus's Current). */
@@ -112,6 +142,7 @@ export function observe(
   const agents = observeNodeAgents(desired, live);
   return {
     conditions: [...conditions, ...agents.conditions],
+    ...rollingOutField(desired, live),
     ...(agents.ztunnel ? { ztunnel: agents.ztunnel } : {}),
     ...(agents.cni ? { cni: agents.cni } : {}),
     ...(istiod ? { istiod: readiness(istiod, istiodLive) } : {}),
@@ -122,4 +153,12 @@ export function observe(
       ]),
     ),
   };
+}
+
+function rollingOutField(
+  desired: readonly RenderedObject[],
+  live: ReadonlyMap<string, KubeObject>,
+): { rollout?: RollingOut } {
+  const rollout = rollingOut(desired, live);
+  return rollout ? { rollout } : {};
 }

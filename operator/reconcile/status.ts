@@ -38,6 +38,25 @@ function componentsOf(observation: Observation): MeshConfigStatus["components"] 
 }
 
 /**
+ * status.rollout: what observe saw rolling out, with `since` kept while the same workload
+ * keeps rolling (like a condition's lastTransitionTime), absent once nothing rolls. A run
+ * that observed nothing keeps the last one.
+ */
+function rolloutOf(
+  input: StatusInput,
+  previous: Partial<MeshConfigStatus>,
+): MeshConfigStatus["rollout"] {
+  if (!input.observation) return previous.rollout;
+  const rolling = input.observation.rollout;
+  if (!rolling) return undefined;
+  const since =
+    previous.rollout?.component === rolling.component
+      ? previous.rollout.since
+      : input.now.toISOString().replace(/\.\d+Z$/, "Z");
+  return { component: rolling.component, since, message: rolling.message };
+}
+
+/**
  * The next status. Runs that render or observe nothing (paused, stalled, failed) keep
  * what the last run that did wrote: version, components, CA dates, object count.
  */
@@ -49,6 +68,7 @@ export function nextStatus(input: StatusInput): MeshConfigStatus {
     certificateAuthority: latest(input.certificateAuthority, previous.certificateAuthority),
     managedObjects: latest(input.managedObjects, previous.managedObjects),
     revisions: latest(input.revisions, previous.revisions),
+    rollout: latest(rolloutOf(input, previous), undefined),
   };
   return {
     observedGeneration: input.generation,
