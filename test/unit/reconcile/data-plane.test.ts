@@ -30,9 +30,9 @@ interface PodShape {
 
 let serial = 0;
 
-/** A pod as Istio's injector leaves it (status annotation JSON with the revision). */
-function pod(shape: PodShape = {}): KubeObject {
-  serial += 1;
+/** The annotations injection writes: sidecar.istio.io/status JSON with the revision. */
+function injectedAnnotations(shape: PodShape): Record<string, string> {
+  if (shape.injected === false) return {};
   const status = {
     initContainers: shape.native ? ["istio-init", "istio-proxy"] : ["istio-init"],
     containers: shape.native ? ["app"] : ["app", "istio-proxy"],
@@ -40,6 +40,15 @@ function pod(shape: PodShape = {}): KubeObject {
     imagePullSecrets: null,
     ...(shape.revision === null ? {} : { revision: shape.revision ?? "default" }),
   };
+  return {
+    "sidecar.istio.io/status": JSON.stringify(status),
+    ...(shape.revAnnotation ? { "istio.io/rev": shape.revAnnotation } : {}),
+  };
+}
+
+/** A pod as Istio's injector leaves it. */
+function pod(shape: PodShape = {}): KubeObject {
+  serial += 1;
   const proxy = { name: "istio-proxy", image: shape.image ?? "docker.io/istio/proxyv2:1.29.2" };
   const app = { name: "app", image: "registry.example/app:1.29.0" };
   const init = { name: "istio-init", image: "docker.io/istio/proxyv2:1.0.0" };
@@ -53,13 +62,7 @@ function pod(shape: PodShape = {}): KubeObject {
         "service.istio.io/canonical-name": "app",
         ...(shape.revLabel ? { "istio.io/rev": shape.revLabel } : {}),
       },
-      annotations:
-        shape.injected === false
-          ? {}
-          : {
-              "sidecar.istio.io/status": JSON.stringify(status),
-              ...(shape.revAnnotation ? { "istio.io/rev": shape.revAnnotation } : {}),
-            },
+      annotations: injectedAnnotations(shape),
       ...(shape.deleting ? { deletionTimestamp: "2026-12-02T00:00:00Z" } : {}),
     },
     spec: shape.native
