@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ApplyTarget } from "../../operator/kube/server-side-apply.ts";
 import type { PolicyRule } from "../../operator/olm/csv.ts";
 import { CRDS_DIR } from "../../operator/render/istio-crds.ts";
+import { lookupVersion } from "../../operator/render/istio-versions.ts";
 import { mesh } from "../fixtures/test-mesh.ts";
 import { installMeshConfigCrd } from "./meshconfig-client.ts";
 import { OperatorHarness, until } from "./operator-harness.ts";
@@ -39,6 +40,11 @@ beforeAll(async () => {
   // What OLM does from the bundle: Istio's CRDs are there before the operator needs them.
   for (const file of readdirSync(CRDS_DIR).filter((f) => f.includes(".istio.io_")))
     await identity.apply(parse(readFileSync(`${CRDS_DIR}${file}`, "utf8")) as ApplyTarget);
+  // The Gateway API's are the cluster's under OLM (the bundle has none): a platform installed
+  // the standard channel the mesh's Istio minor needs.
+  const gatewayApi = `${CRDS_DIR}gateway-api/${lookupVersion(mesh().spec.version).gatewayAPI}/`;
+  for (const file of readdirSync(gatewayApi))
+    await identity.apply(parse(readFileSync(`${gatewayApi}${file}`, "utf8")) as ApplyTarget);
   harness = new OperatorHarness(await identity.kubeConfig(), {
     istioCrds: "external",
     log: identity.log,
