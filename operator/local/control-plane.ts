@@ -32,7 +32,12 @@ import {
 } from "./credentials.ts";
 import { waitUntilHealthy } from "./health.ts";
 import { httpGet } from "./http-probe.ts";
-import { KWOK_NODE_LABEL, kwokConfiguration } from "./kwok-stages.ts";
+import {
+  KWOK_NODE_LABEL,
+  kwokConfiguration,
+  podLatencyFromEnv,
+  type PodLatency,
+} from "./kwok-stages.ts";
 import { layoutOf, logFileOf, type Layout, type Ports } from "./layout.ts";
 import { createReadyNodes } from "./nodes.ts";
 import { assertPortFree, freePort, LOOPBACK } from "./ports.ts";
@@ -50,6 +55,11 @@ export interface StartOptions {
   readonly progress?: Progress;
   /** How long each component may take to become healthy (default 60 s). */
   readonly componentTimeoutMs?: number;
+  /**
+   * How long KWOK takes scheduled pods to Running and then to Ready. Unset: from
+   * MESHKEEPER_POD_START_MS / MESHKEEPER_POD_READY_MS / MESHKEEPER_POD_JITTER_MS, else at once.
+   */
+  readonly podLatency?: PodLatency;
 }
 
 export interface ComponentInfo {
@@ -82,12 +92,12 @@ function prepareFolders(layout: Layout): void {
   writeFileSync(layout.owner, `${process.pid}\n`);
 }
 
-function writeCredentials(layout: Layout, identities: Identities): void {
+function writeCredentials(layout: Layout, identities: Identities, latency: PodLatency): void {
   const keys = serviceAccountKeyPair();
   writeFileSync(layout.serviceAccountKey, keys.privateKey, { mode: 0o600 });
   writeFileSync(layout.serviceAccountPublicKey, keys.publicKey);
   writeFileSync(layout.tokens, tokenFile(identities), { mode: 0o600 });
-  writeFileSync(layout.kwokConfig, kwokConfiguration());
+  writeFileSync(layout.kwokConfig, kwokConfiguration(latency));
 }
 
 export class LocalControlPlane {
@@ -174,7 +184,11 @@ export class LocalControlPlane {
       return `${((Date.now() - started) / 1000).toFixed(1)}s`;
     };
     prepareFolders(layout);
-    writeCredentials(layout, this.identities);
+    writeCredentials(
+      layout,
+      this.identities,
+      options.podLatency ?? podLatencyFromEnv(options.env ?? process.env),
+    );
     this.startWatchdog();
 
     const etcd = this.launch("etcd", binaries.etcd, args.etcdArgs(layout, ports));

@@ -3,6 +3,9 @@
  * KWOK only changes an object when a Stage's selector matches it, then renders the
  * Stage's Go template as the new status. Three stages are all a mesh test needs:
  * nodes become Ready, scheduled pods start Running/Ready, deleted pods go away.
+ * With a pod latency (PodLatency), a pod goes the way a kubelet takes it instead: Running
+ * but not Ready after the start delay (images pulled, containers started), Ready after the
+ * readiness delay (probes passing), so rollouts surge, wait on maxUnavailable and take time.
  */
 import { KUBERNETES_VERSION, KWOK_VERSION } from "./components.ts";
 
@@ -99,6 +102,117 @@ spec:
     delete: true
 `;
 
-export function kwokConfiguration(): string {
-  return [NODE_READY, POD_RUNNING, POD_GONE].map((doc) => doc.trim()).join("\n---\n") + "\n";
+/** How long KWOK takes a scheduled pod to Running, then to Ready; zero for both: at once. */
+export interface PodLatency {
+  /** Scheduled -> Running (containers started, not Ready). */
+  readonly startMs: number;
+  /** Running -> Ready (readiness probes passing). */
+  readonly readyMs: number;
+  /** Each delay grows by up to this much, chosen at random per pod. */
+  readonly jitterMs?: number;
+}
+
+export const NO_POD_LATENCY: PodLatency = { startMs: 0, readyMs: 0 };
+
+function delay(ms: number, jitterMs: number): string {
+  // KWOK reads jitterDurationMilliseconds as the upper end of the interval, not an addition.
+  const jitter = jitterMs > 0 ? `, jitterDurationMilliseconds: ${ms + jitterMs}` : "";
+  return `delay: { durationMilliseconds: ${ms}${jitter} }`;
+}
+
+/** Pending -> Running with every container started but none ready yet. */
+function podStarted(latency: PodLatency): string {
+  return `
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: meshkeeper-pod-started
+spec:
+  resourceRef: { apiGroup: v1, kind: Pod }
+  selector:
+    matchExpressions:
+      - { key: .metadata.deletionTimestamp, operator: DoesNotExist }
+      - { key: .status.phase, operator: In, values: [Pending] }
+  ${delay(latency.startMs, latency.jitterMs ?? 0)}
+  next:
+    statusTemplate: |
+      {{ $now := Now | Quote }}
+      phase: Running
+      startTime: {{ $now }}
+      hostIP: {{ NodeIPWith .spec.nodeName | Quote }}
+      podIP: {{ PodIPWith .spec.nodeName (or .spec.hostNetwork false) (or .metadata.uid "") .metadata.name .metadata.namespace | Quote }}
+      conditions:
+        - { type: PodScheduled, status: "True", lastTransitionTime: {{ $now }} }
+        - { type: Initialized, status: "True", lastTransitionTime: {{ $now }} }
+        - { type: ContainersReady, status: "False", reason: ContainersNotReady, lastTransitionTime: {{ $now }} }
+        - { type: Ready, status: "False", reason: ContainersNotReady, lastTransitionTime: {{ $now }} }
+      containerStatuses:
+        {{- range .spec.containers }}
+        - { name: {{ .name | Quote }}, image: {{ .image | Quote }}, imageID: "", ready: false, started: true, restartCount: 0, state: { running: { startedAt: {{ $now }} } } }
+        {{- end }}
+      initContainerStatuses:
+        {{- range .spec.initContainers }}
+        - { name: {{ .name | Quote }}, image: {{ .image | Quote }}, imageID: "", ready: true, restartCount: 0, state: { terminated: { exitCode: 0, reason: Completed, startedAt: {{ $now }}, finishedAt: {{ $now }} } } }
+        {{- end }}
+`;
+}
+
+/** Running but not Ready -> Ready: the readiness probes pass. */
+function podReady(latency: PodLatency): string {
+  return `
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: meshkeeper-pod-ready
+spec:
+  resourceRef: { apiGroup: v1, kind: Pod }
+  selector:
+    matchExpressions:
+      - { key: .metadata.deletionTimestamp, operator: DoesNotExist }
+      - { key: .status.phase, operator: In, values: [Running] }
+      - key: '.status.conditions.[] | select(.type == "Ready") | .status'
+        operator: NotIn
+        values: ["True"]
+  ${delay(latency.readyMs, latency.jitterMs ?? 0)}
+  next:
+    statusTemplate: |
+      {{ $now := Now | Quote }}
+      conditions:
+        - { type: PodScheduled, status: "True", lastTransitionTime: {{ .status.startTime | Quote }} }
+        - { type: Initialized, status: "True", lastTransitionTime: {{ .status.startTime | Quote }} }
+        - { type: ContainersReady, status: "True", lastTransitionTime: {{ $now }} }
+        - { type: Ready, status: "True", lastTransitionTime: {{ $now }} }
+        {{- range .spec.readinessGates }}
+        - { type: {{ .conditionType | Quote }}, status: "True", lastTransitionTime: {{ $now }} }
+        {{- end }}
+      containerStatuses:
+        {{- range .spec.containers }}
+        - { name: {{ .name | Quote }}, image: {{ .image | Quote }}, imageID: "", ready: true, started: true, restartCount: 0, state: { running: { startedAt: {{ $.status.startTime | Quote }} } } }
+        {{- end }}
+`;
+}
+
+/** Reads a latency from MESHKEEPER_POD_START_MS / _READY_MS / _JITTER_MS (the demo's and benches' switch). */
+export function podLatencyFromEnv(env: Readonly<Record<string, string | undefined>>): PodLatency {
+  const read = (name: string): number => {
+    const text = env[name];
+    if (text === undefined || text === "") return 0;
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 0)
+      throw new Error(
+        `${name} must be a whole number of milliseconds (0 or more), got ${JSON.stringify(text)}`,
+      );
+    return value;
+  };
+  return {
+    startMs: read("MESHKEEPER_POD_START_MS"),
+    readyMs: read("MESHKEEPER_POD_READY_MS"),
+    jitterMs: read("MESHKEEPER_POD_JITTER_MS"),
+  };
+}
+
+export function kwokConfiguration(latency: PodLatency = NO_POD_LATENCY): string {
+  const immediate = latency.startMs === 0 && latency.readyMs === 0 && !latency.jitterMs;
+  const pods = immediate ? [POD_RUNNING] : [podStarted(latency), podReady(latency)];
+  return [NODE_READY, ...pods, POD_GONE].map((doc) => doc.trim()).join("\n---\n") + "\n";
 }

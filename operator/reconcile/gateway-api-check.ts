@@ -5,8 +5,10 @@
  * which every Gateway API release stamps on its CRDs.
  *  - Provided by the cluster (spec.gatewayAPI.crds External, or the operator started with
  *    --istio-crds=external as under OLM): refused while missing or of an older minor.
- *  - Managed: refused when the cluster has newer ones, which installing ours would downgrade
- *    (dropping fields and kinds stored objects use).
+ *  - Managed: installed at the minor's version, except when the cluster already has newer
+ *    ones (a newer minor installed them, say, before a downgrade or a rollback): those stay
+ *    as they are, since installing ours would downgrade them (dropping fields and kinds that
+ *    stored objects use), and the standard channel only adds within v1.
  * A refusal is Stalled/GatewayAPIVersionUnsupported, and nothing is touched.
  */
 import type { GatewayApiCrds } from "../api/gateway-api.ts";
@@ -57,10 +59,19 @@ export function gatewayApiRefusal(
   const found = parseBundleVersion(text);
   if (need.crds === "External" || istioCrds === "external")
     return providedRefusal(need.version, wanted, live, text, found);
-  if (found && compare(found, wanted, 3) > 0)
-    return `the cluster's Gateway API CRDs are ${text ?? ""}, newer than the ${need.version} this mesh would install, and Meshkeeper never downgrades them: set spec.gatewayAPI.crds: External to keep the cluster's, ${OFF}`;
   return undefined;
 }
+
+/** Managed, and the cluster's CRDs are newer than the minor's: keep them, apply none of ours. */
+export function keepsNewerGatewayApi(need: GatewayApiNeed, live: KubeObject | undefined): boolean {
+  const wanted = parseBundleVersion(need.version);
+  const found = parseBundleVersion(live?.metadata.annotations?.[BUNDLE_VERSION]);
+  return (
+    need.enabled && need.crds === "Managed" && !!wanted && !!found && compare(found, wanted, 3) > 0
+  );
+}
+
+export const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
 
 const OFF = "or set spec.gatewayAPI.enabled: false";
 

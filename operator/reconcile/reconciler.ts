@@ -9,6 +9,7 @@
  * The reconciler depends on narrow views of the cluster (kube/interfaces.ts) and a clock,
  * so test/unit/reconcile drives it against an in-memory API server.
  */
+import type { RenderedObject } from "../render/render.ts";
 import type { Logger } from "pino";
 import { EventReason, Reason, RefusedReason, SUMMARY_CONDITIONS } from "../api/conditions.ts";
 import type { MeshConfigSpec } from "../api/mesh-config-spec.ts";
@@ -26,7 +27,12 @@ import { DataPlaneCounter, type DataPlaneUsage } from "./data-plane-count.ts";
 import { desiredFor, validatedSpec, type Desired, type Validated } from "./desired.ts";
 import { meshConfigRef, type MeshConfigObject } from "./mesh-config-object.ts";
 import { nextRun, sooner, type ReconcileOutcome } from "./outcome.ts";
-import { GATEWAY_CRD, gatewayApiRefusal } from "./gateway-api-check.ts";
+import {
+  GATEWAY_API_GROUP,
+  GATEWAY_CRD,
+  gatewayApiRefusal,
+  keepsNewerGatewayApi,
+} from "./gateway-api-check.ts";
 import type { IstioCrds } from "./post-render.ts";
 import {
   liveRevisions,
@@ -137,12 +143,12 @@ export class Reconciler {
     const jump = this.jumpRefusal(mc, validated.spec);
     if (jump) return this.stall(mc, jump, log);
     const revisions = await this.revisionsOf(mc, validated.spec, log);
-    const desired = this.desiredOf(mc, validated.spec, revisions.plan);
-    if (desired.kind !== "rendered") return this.stall(mc, desired, log);
-    const gatewayApi = await this.gatewayApiCheck(validated.spec);
-    if (gatewayApi) {
+    const rendered = this.desiredOf(mc, validated.spec, revisions.plan);
+    if (rendered.kind !== "rendered") return this.stall(mc, rendered, log);
+    const desired = await this.withGatewayApi(validated.spec, rendered);
+    if (desired.kind === "refused") {
       // The cluster, not the spec, may change this: look again now and then.
-      const stalled = await this.stall(mc, gatewayApi, log);
+      const stalled = await this.stall(mc, desired, log);
       return { ...stalled, requeueAfterMs: GATEWAY_API_RECHECK_MS };
     }
     let converged: Converged;
@@ -295,17 +301,30 @@ export class Reconciler {
     return desired;
   }
 
-  /** The cluster's Gateway API CRDs against the minor's need (gateway-api-check.ts). */
+  /**
+   * The cluster's Gateway API CRDs against the minor's need (gateway-api-check.ts): refused,
+   * kept as they are (newer than ours), or undefined (ours are applied, or none are needed).
+   */
   private async gatewayApiCheck(
     spec: MeshConfigSpec,
-  ): Promise<Extract<Desired, { kind: "refused" }> | undefined> {
+  ): Promise<Extract<Desired, { kind: "refused" }> | { kind: "keep" } | undefined> {
     if (!spec.gatewayAPI.enabled) return undefined;
     const need = { ...spec.gatewayAPI, version: lookupVersion(spec.version).gatewayAPI };
     const live = await this.options.api.get(GATEWAY_CRD);
     const message = gatewayApiRefusal(need, live, this.options.istioCrds ?? "managed");
-    return message === undefined
-      ? undefined
-      : { kind: "refused", reason: RefusedReason.GatewayAPIVersionUnsupported, message };
+    if (message !== undefined)
+      return { kind: "refused", reason: RefusedReason.GatewayAPIVersionUnsupported, message };
+    return keepsNewerGatewayApi(need, live) ? { kind: "keep" } : undefined;
+  }
+
+  /** The rendered mesh as the cluster's Gateway API CRDs allow: refused, or what to apply. */
+  private async withGatewayApi(
+    spec: MeshConfigSpec,
+    rendered: Extract<Desired, { kind: "rendered" }>,
+  ): Promise<Desired> {
+    const check = await this.gatewayApiCheck(spec);
+    if (check?.kind === "refused") return check;
+    return check?.kind === "keep" ? withoutGatewayApiCrds(rendered) : rendered;
   }
 
   /** Stalled (InvalidSpec, UnsupportedVersion): report, touch nothing, wait for a new spec. */
@@ -407,4 +426,14 @@ function previousComponents(mc: MeshConfigObject): DesiredCondition[] {
   return (mc.status?.conditions ?? [])
     .filter((c) => !summary.has(c.type))
     .map(({ type, status, reason, message }) => ({ type, status, reason, message }));
+}
+
+/** The rendered mesh without the Gateway API CRDs, which the cluster has newer already. */
+function withoutGatewayApiCrds(
+  desired: Extract<Desired, { kind: "rendered" }>,
+): Extract<Desired, { kind: "rendered" }> {
+  const ours = (r: RenderedObject) =>
+    r.object.kind === "CustomResourceDefinition" &&
+    r.object.metadata.name.endsWith(`.${GATEWAY_API_GROUP}`);
+  return { ...desired, objects: desired.objects.filter((r) => !ours(r)) };
 }

@@ -4,6 +4,7 @@ import {
   BUNDLE_VERSION,
   GATEWAY_CRD,
   gatewayApiRefusal,
+  keepsNewerGatewayApi,
   parseBundleVersion,
 } from "../../../operator/reconcile/gateway-api-check.ts";
 
@@ -47,12 +48,15 @@ describe("the cluster's Gateway API CRDs against the minor's need", () => {
     expect(gatewayApiRefusal(need("Managed"), crd("v1.6.0"), "external")).toBeUndefined();
   });
 
-  it("Managed: installs over none, older or equal ones, refuses to downgrade newer ones", () => {
-    for (const fine of [undefined, crd("v1.4.1"), crd("v1.6.0")])
+  it("Managed: installs over none, older or equal ones, keeps newer ones (never downgrades)", () => {
+    for (const fine of [undefined, crd("v1.4.1"), crd("v1.6.0"), crd("v1.6.1"), crd("v1.7.0")])
       expect(gatewayApiRefusal(need("Managed"), fine, "managed")).toBeUndefined();
-    expect(gatewayApiRefusal(need("Managed"), crd("v1.6.1"), "managed")).toMatch(
-      /are v1\.6\.1, newer than the v1\.6\.0.*never downgrades.*crds: External/,
-    );
+    for (const ours of [undefined, crd("v1.4.1"), crd("v1.6.0")])
+      expect(keepsNewerGatewayApi(need("Managed"), ours)).toBe(false);
+    for (const newer of [crd("v1.6.1"), crd("v1.7.0")])
+      expect(keepsNewerGatewayApi(need("Managed"), newer)).toBe(true);
+    expect(keepsNewerGatewayApi(need("External"), crd("v1.7.0"))).toBe(false);
+    expect(keepsNewerGatewayApi(need("Managed", false), crd("v1.7.0"))).toBe(false);
   });
 
   it("asks nothing of the cluster when the Gateway API is off", () => {
