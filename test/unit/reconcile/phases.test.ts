@@ -93,6 +93,8 @@ suite("phaseOf, on the production sample", () => {
       "ServiceAccount istio-system/istiod",
       "ClusterRole istiod-clusterrole-istio-system",
       "ClusterRoleBinding istiod-clusterrole-istio-system",
+      "ClusterRole istiod-gateway-controller-istio-system",
+      "ClusterRoleBinding istiod-gateway-controller-istio-system",
       "Role istio-system/istiod",
       "RoleBinding istio-system/istiod",
       "ConfigMap istio-system/istio",

@@ -13,6 +13,7 @@ import { parseYaml, readTemplateYaml } from "../../../operator/render/block-yaml
 import * as contexts from "../../../operator/render/contexts.ts";
 import { resolve } from "../../../operator/render/effective-config.ts";
 import { COMPONENTS, type Component } from "../../../operator/render/render.ts";
+import { cniContext, ztunnelContext } from "../../../operator/render/ambient-contexts.ts";
 import { tagContext } from "../../../operator/render/revisions.ts";
 import { compileTemplate, loadComponent } from "../../../operator/render/template-engine.ts";
 
@@ -41,6 +42,12 @@ function componentContexts(path: string): [Component, object][] {
     ["revision-tag", tagContext(mesh)],
     ...mesh.gateways.map((g): [Component, object] => ["gateway", contexts.gatewayContext(mesh, g)]),
     ["policies", contexts.policiesContext(mesh)],
+    ...(mesh.ambient
+      ? ([
+          ["cni", cniContext(mesh)],
+          ["ztunnel", ztunnelContext(mesh)],
+        ] as [Component, object][])
+      : []),
   ];
 }
 
@@ -48,8 +55,14 @@ describe("every template of every render input", () => {
   for (const { name, path } of renderInputs()) {
     it(`${name}: read by the fast path, with the yaml package's values`, () => {
       const pairs = componentContexts(path);
-      // Every component the renderer has (gateways only where the spec has some).
-      const covered = new Set<Component>(["gateway", ...pairs.map(([component]) => component)]);
+      // Every component the renderer has (gateways and the ambient node agents only where
+      // the spec has them; ambient.yaml does).
+      const covered = new Set<Component>([
+        "gateway",
+        "cni",
+        "ztunnel",
+        ...pairs.map(([component]) => component),
+      ]);
       expect(covered).toEqual(new Set(COMPONENTS));
       for (const [component, context] of pairs) {
         for (const template of loadComponent(component)) {

@@ -45,6 +45,8 @@ describe("meshkeeper render output", () => {
   it("prints every object as one YAML document, in apply order", () => {
     const { stdout, status } = spawnSync(process.execPath, [main, "render", "-f", minimal], {
       encoding: "utf8",
+      // The Gateway API CRDs alone are about 1 MiB, spawnSync's default buffer.
+      maxBuffer: 64 * 1024 * 1024,
     });
     expect(status).toBe(0);
     const documents = parseAllDocuments(stdout).map((d) => d.toJS() as { kind: string });
