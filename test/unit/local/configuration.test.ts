@@ -7,7 +7,11 @@ import {
   serviceAccountKeyPair,
   tokenFile,
 } from "../../../operator/local/credentials.ts";
-import { KWOK_NODE_LABEL, kwokConfiguration } from "../../../operator/local/kwok-stages.ts";
+import {
+  KWOK_NODE_LABEL,
+  kwokConfiguration,
+  podLatencyFromEnv,
+} from "../../../operator/local/kwok-stages.ts";
 import { layoutOf, type Ports } from "../../../operator/local/layout.ts";
 
 const layout = layoutOf("/work/cluster");
@@ -84,5 +88,47 @@ describe("KWOK configuration", () => {
       "meshkeeper-pod-running",
       "meshkeeper-pod-gone",
     ]);
+  });
+
+  interface StageDoc {
+    metadata: { name: string };
+    spec: {
+      delay?: { durationMilliseconds?: number; jitterDurationMilliseconds?: number };
+      next: { statusTemplate?: string };
+    };
+  }
+
+  it("with a pod latency, takes pods to Running (not Ready) and then to Ready, each after its delay", () => {
+    const docs = loadAllYaml(
+      kwokConfiguration({ startMs: 1500, readyMs: 2500, jitterMs: 500 }),
+    ) as StageDoc[];
+    expect(docs.map((doc) => doc.metadata.name)).toEqual([
+      "meshkeeper-node-ready",
+      "meshkeeper-pod-started",
+      "meshkeeper-pod-ready",
+      "meshkeeper-pod-gone",
+    ]);
+    const [, started, ready] = docs;
+    // KWOK's jitter is the upper end of the interval the delay is drawn from.
+    expect(started?.spec.delay).toEqual({
+      durationMilliseconds: 1500,
+      jitterDurationMilliseconds: 2000,
+    });
+    expect(ready?.spec.delay).toEqual({
+      durationMilliseconds: 2500,
+      jitterDurationMilliseconds: 3000,
+    });
+    expect(started?.spec.next.statusTemplate).toMatch(/type: Ready, status: "False"/);
+    expect(ready?.spec.next.statusTemplate).toMatch(/type: Ready, status: "True"/);
+  });
+
+  it("reads the latency from the environment, refusing what is not a whole number", () => {
+    expect(podLatencyFromEnv({})).toEqual({ startMs: 0, readyMs: 0, jitterMs: 0 });
+    expect(
+      podLatencyFromEnv({ MESHKEEPER_POD_START_MS: "800", MESHKEEPER_POD_READY_MS: "1200" }),
+    ).toEqual({ startMs: 800, readyMs: 1200, jitterMs: 0 });
+    expect(() => podLatencyFromEnv({ MESHKEEPER_POD_READY_MS: "2s" })).toThrow(
+      /MESHKEEPER_POD_READY_MS must be a whole number of milliseconds/,
+    );
   });
 });
