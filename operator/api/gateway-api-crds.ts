@@ -37,7 +37,9 @@ export function gatewayApiVersions(): string[] {
 export function standardChannelCrds(version: string): Map<string, Schema> {
   const dir = join(moduleDir(GATEWAY_API_MODULE, version), STANDARD_DIR);
   const crds = new Map<string, Schema>();
-  for (const file of readdirSync(dir).filter((f) => CRD_FILE.test(f)).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => CRD_FILE.test(f))
+    .sort()) {
     const documents = parseAllDocuments(readFileSync(join(dir, file), "utf8"))
       .map((document) => document.toJS() as Schema | null)
       .filter((d): d is Schema => d?.kind === "CustomResourceDefinition");

@@ -180,9 +180,10 @@ describe("config/manager: the operator Deployment", () => {
 
   it("is what the Dockerfile's default command runs", () => {
     const dockerfile = readFileSync(join(REPO_ROOT, "Dockerfile"), "utf8");
-    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? "[]");
+    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? "[]") as string[];
     const [container] = findObject(objects, "Deployment").spec.template.spec.containers;
-    expect(cmd.slice(0, container.command.length + 1)).toEqual([...container.command, "run"]);
+    const command = container.command as string[];
+    expect(cmd.slice(0, command.length + 1)).toEqual([...command, "run"]);
     // The same malloc settings as every other place the operator starts.
     for (const [name, value] of Object.entries(OPERATOR_ENV))
       expect(dockerfile).toMatch(new RegExp(`^ENV .*\\b${name}=${value}\\b`, "m"));
