@@ -27,6 +27,7 @@ import { fileNameOf, renderFile, toYaml } from "../operator/cli/render.ts";
 import { RestClient } from "../operator/kube/rest-client.ts";
 import { cleanupOnExit } from "../operator/local/cleanup-on-exit.ts";
 import { LocalControlPlane } from "../operator/local/control-plane.ts";
+import { podLatencyFromEnv } from "../operator/local/kwok-stages.ts";
 import type { MeshConfigObject } from "../operator/reconcile/mesh-config-object.ts";
 import type { RenderedObject } from "../operator/render/render.ts";
 import {
@@ -54,7 +55,17 @@ const TO = values.to;
 const REPLICAS = Number(values.replicas);
 const GRACE = Number(values.grace);
 const PODS = Number(values.pods);
-const REPRODUCE = `npm run bench:upgrade -- --from ${FROM} --to ${TO} --replicas ${REPLICAS} --grace ${GRACE} --pods ${PODS}`;
+/** KWOK's pod start latency, from the environment LocalControlPlane.start reads it from. */
+const LATENCY = podLatencyFromEnv(process.env);
+const LATENCY_ENV = [
+  ["MESHKEEPER_POD_START_MS", LATENCY.startMs],
+  ["MESHKEEPER_POD_READY_MS", LATENCY.readyMs],
+  ["MESHKEEPER_POD_JITTER_MS", LATENCY.jitterMs ?? 0],
+]
+  .filter(([, ms]) => ms !== 0)
+  .map(([name, ms]) => `${String(name)}=${String(ms)} `)
+  .join("");
+const REPRODUCE = `${LATENCY_ENV}npm run bench:upgrade -- --from ${FROM} --to ${TO} --replicas ${REPLICAS} --grace ${GRACE} --pods ${PODS}`;
 const APPS = "bench-apps";
 const MESH_PATH = "/apis/meshkeeper.dev/v1alpha1/meshconfigs/default";
 const TIMEOUT_MS = 300_000;
@@ -394,7 +405,7 @@ try {
     rows.push(await kubectlUpgrade(strategy));
   }
   printTable(
-    `Upgrade ${FROM} -> ${TO}: istiod and 2 gateways at ${REPLICAS} replicas each, ${PODS} injected pods (KWOK nodes)`,
+    `Upgrade ${FROM} -> ${TO}: istiod and 2 gateways at ${REPLICAS} replicas each, ${PODS} injected pods (KWOK nodes; pods Running after ${LATENCY.startMs} ms, Ready ${LATENCY.readyMs} ms later, jitter ${LATENCY.jitterMs ?? 0} ms)`,
     [
       "who",
       "strategy",
