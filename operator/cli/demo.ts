@@ -7,7 +7,7 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
+import { basename } from "node:path";
 import { parse } from "yaml";
 import { CRD_FILE } from "../api/crd.ts";
 import { meshConfigPath } from "../api/distribution.ts";
@@ -23,12 +23,11 @@ import { backgroundPaths, exportLine, readState } from "../local/background.ts";
 import { LocalClusterError } from "../local/errors.ts";
 import type { MeshConfigObject } from "../reconcile/mesh-config-object.ts";
 import { CRDS_DIR } from "../render/istio-crds.ts";
-import { DEMO_USAGE } from "./usage.ts";
+import { DEMO_OPTIONS, DEMO_USAGE, demoValues } from "./usage.ts";
 import { parseOptions } from "./args.ts";
 import { clusterCommand } from "./cluster.ts";
 import { isReady, statusTable } from "./status-table.ts";
 
-const SAMPLE = fileURLToPath(new URL("../../config/samples/production.yaml", import.meta.url));
 const READY_TIMEOUT_MS = 180_000;
 const say = (line: string) => {
   console.log(line);
@@ -103,9 +102,10 @@ function kubectlAlias(): string {
 }
 
 export async function demoCommand(argv: readonly string[]): Promise<number> {
-  const flags = parseOptions(argv, { istiod: { type: "boolean", default: false } }, DEMO_USAGE);
+  const flags = parseOptions(argv, DEMO_OPTIONS, DEMO_USAGE);
   if (flags === undefined) return 0;
-  return demo(flags.istiod);
+  const { istiod, sample } = demoValues(flags);
+  return demo(istiod, sample);
 }
 
 /**
@@ -137,7 +137,7 @@ with the real istiod:
   curl -s http://127.0.0.1:${state.ports.http}/ready; curl -s http://127.0.0.1:${state.ports.monitoring}/metrics | head`;
 }
 
-async function demo(withIstiod: boolean): Promise<number> {
+async function demo(withIstiod: boolean, sample: string): Promise<number> {
   const code = await clusterCommand(["up"]);
   if (code !== 0) return code;
   const kubeconfig = readState(backgroundPaths().stateFile)?.kubeconfig;
@@ -158,8 +158,10 @@ async function demo(withIstiod: boolean): Promise<number> {
     say(
       `operator ${operator.started ? "started" : "already running"} in the background (pid ${operator.pid}), log: ${operator.log}`,
     );
-    await applyAsUser(client, parse(readFileSync(SAMPLE, "utf8")) as ApplyTarget);
-    say("applied config/samples/production.yaml (MeshConfig default); the operator is converging:");
+    await applyAsUser(client, parse(readFileSync(sample, "utf8")) as ApplyTarget);
+    say(
+      `applied config/samples/${basename(sample)} (MeshConfig default); the operator is converging:`,
+    );
     const mc = await followUntilReady(client);
     say(`\n${statusTable(mc, new Date())}`);
   } finally {

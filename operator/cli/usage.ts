@@ -5,6 +5,8 @@
  * costs the seconds that loading client-node takes; the commands parse with the same specs.
  * `run` is the exception: its flags and usage live in run.ts.
  */
+import { readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import type { ParseArgsOptionsConfig } from "node:util";
 import { outputFormat, parseOptions, UsageError } from "./args.ts";
 
@@ -93,7 +95,38 @@ status table and how to look around. Both keep running until \`meshkeeper cluste
   --istiod      also run Istio's real istiod (pilot-discovery, built from tools/istio on
                 first use) beside the cluster, with exactly what the operator applied;
                 istiod's Deployment stays KWOK-simulated (docs/istio.md)
-  -h, --help    this help`;
+  --sample NAME the sample of config/samples/ to apply (default production): minimal,
+                production, ambient (ztunnel and the CNI agent, docs/ambient.md),
+                bring-your-own-ca (needs its Secret first, docs/operator.md)
+  -h, --help    this help
+
+Pods start at once; MESHKEEPER_POD_START_MS and MESHKEEPER_POD_READY_MS give them a
+kubelet's delays (docs/local-control-plane.md).`;
+
+export const DEMO_OPTIONS = {
+  istiod: { type: "boolean", default: false },
+  sample: { type: "string", default: "production" },
+} as const;
+
+const SAMPLES_DIR = fileURLToPath(new URL("../../config/samples/", import.meta.url));
+
+/** The samples the demo can apply: config/samples/*.yaml but the kustomization. */
+export function demoSamples(): string[] {
+  return readdirSync(SAMPLES_DIR)
+    .filter((file) => file.endsWith(".yaml") && file !== "kustomization.yaml")
+    .map((file) => file.slice(0, -".yaml".length))
+    .sort();
+}
+
+export function demoValues(values: { istiod: boolean; sample: string }) {
+  const samples = demoSamples();
+  if (!samples.includes(values.sample))
+    throw new UsageError(
+      `--sample ${values.sample} is not a sample of config/samples/ (use one of ${samples.join(", ")})`,
+      DEMO_USAGE,
+    );
+  return { istiod: values.istiod, sample: `${SAMPLES_DIR}${values.sample}.yaml` };
+}
 
 export const RENDER_USAGE = `usage: meshkeeper render -f FILE [-o yaml|json] [--output-dir DIR]
 
@@ -188,7 +221,11 @@ const COMMAND_LINES: Readonly<Record<string, CommandLine>> = {
   crds: { usage: CRDS_USAGE, options: CRDS_OPTIONS, formats: ["yaml", "json"] },
   bundle: { usage: BUNDLE_USAGE, options: BUNDLE_OPTIONS },
   status: { usage: STATUS_USAGE, options: STATUS_OPTIONS, formats: ["table", "yaml", "json"] },
-  demo: { usage: DEMO_USAGE, options: { istiod: { type: "boolean", default: false } } },
+  demo: {
+    usage: DEMO_USAGE,
+    options: DEMO_OPTIONS,
+    check: (values) => demoValues(values as { istiod: boolean; sample: string }),
+  },
   version: { usage: VERSION_USAGE, options: OUTPUT_OPTION, formats: ["text", "yaml", "json"] },
   "cluster up": {
     usage: CLUSTER_UP_USAGE,

@@ -146,3 +146,14 @@ describe.concurrent("meshkeeper help, version and bad values", () => {
     });
   });
 });
+
+describe("meshkeeper demo --sample", () => {
+  it("refuses a name that is not a sample, listing the ones there are", async () => {
+    const run = await meshkeeper("demo", "--sample", "nope");
+    expectUsageError(
+      run,
+      ["demo"],
+      /--sample nope is not a sample of config\/samples\/ \(use one of ambient, bring-your-own-ca, minimal, production\)/,
+    );
+  });
+});
