@@ -9,6 +9,7 @@ import { execFile } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { OPERATOR_ENV } from "../../operator/local/background-operator.ts";
 import { RestClient } from "../../operator/kube/rest-client.ts";
 import {
   kubectlPath,
@@ -156,9 +157,11 @@ describe("kustomize install (config/default)", () => {
         allowPrivilegeEscalation: false,
         capabilities: { drop: ["ALL"] },
       });
+      // The pod's identity, and the malloc settings every operator process runs with.
       expect(container.env.map((e: { name: string }) => e.name)).toEqual([
         "POD_NAME",
         "POD_NAMESPACE",
+        ...Object.keys(OPERATOR_ENV),
       ]);
       expect(pod.status.conditions.find((c: { type: string }) => c.type === "Ready")?.status).toBe(
         "True",

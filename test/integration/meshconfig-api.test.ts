@@ -49,6 +49,9 @@ describe("MeshConfig samples", () => {
       version: "1.29.2",
       hub: "docker.io/istio",
       namespace: "istio-system",
+      updateStrategy: { type: "InPlace" },
+      dataPlane: { mode: "sidecar" },
+      gatewayAPI: { enabled: true, crds: "Managed" },
       controlPlane: {
         replicas: 1,
         autoscaling: { enabled: true, minReplicas: 1, maxReplicas: 5, targetCPUUtilization: 80 },
