@@ -30,7 +30,10 @@ export interface CaCertificateRequest {
  */
 export function randomSerialNumber(): string {
   const bytes = randomBytes(16);
-  bytes[0] = ((bytes[0] ?? 0) & 0x7f) | (0x01 * Number((bytes[0] ?? 0) === 0));
+  // The top bit cleared; a first octet left at zero is made 1, so the serial keeps all 16
+  // octets (DER drops a leading zero, and the next octet may have its top bit set).
+  const first = (bytes[0] ?? 0) & 0x7f;
+  bytes[0] = first === 0 ? 1 : first;
   return bytes.toString("hex");
 }
 

@@ -1,6 +1,7 @@
 import { createPrivateKey, X509Certificate as NodeCertificate } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CLOCK_SKEW_MS, generateCa, renewIntermediate } from "../../../operator/pki/generate.ts";
+import { randomSerialNumber } from "../../../operator/pki/ca-certificate.ts";
 import { CACERTS_KEYS } from "../../../operator/pki/secret-layout.ts";
 import type { KeyAlgorithm } from "../../../operator/pki/keys.ts";
 import {
@@ -231,5 +232,13 @@ describe("renewIntermediate", () => {
         { ...options, now: new Date(one.rootNotAfter.getTime() + 1000) },
       ),
     ).rejects.toThrow(/expired/);
+  });
+});
+
+describe("randomSerialNumber", () => {
+  it("is always 16 octets, positive, with a non-zero first octet (even from 0x00 or 0x80)", () => {
+    // 4,000 draws meet a first octet of 0x00 or 0x80 about 31 times.
+    for (let i = 0; i < 4_000; i += 1)
+      expect(randomSerialNumber()).toMatch(/^(0[1-9a-f]|[1-7][0-9a-f])[0-9a-f]{30}$/);
   });
 });
