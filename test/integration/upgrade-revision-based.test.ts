@@ -323,7 +323,12 @@ describe("RevisionBased upgrade on the local control plane", () => {
         metadata: { name: `istio-validator-${OLD.revision}-istio-system` },
       },
     ])
-      expect(await eyes.get(object), object.metadata.name).toBeUndefined();
+      // Pruned in the same pass as istiod or the next: wait for each, never for ever.
+      await until(
+        `${object.kind} ${object.metadata.name} pruned`,
+        async () => !(await eyes.get(object)),
+        30_000,
+      );
     await until(
       "status to list only the new revision",
       async () => (await revisions()).map((r) => r.name).join() === NEW.revision,
