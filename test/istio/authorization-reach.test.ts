@@ -22,6 +22,7 @@ import {
   type RealMesh,
   type XdsDump,
 } from "./real-istio.ts";
+import { deleteNamespace } from "./workloads.ts";
 
 const GATEWAY_LABELS = { app: INGRESS.name, istio: INGRESS.name.replace(/^istio-/, "") };
 const COPYCAT: ProxyIdentity = {
@@ -88,7 +89,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await real.admin.send({ method: "DELETE", path: `/api/v1/namespaces/${COPYCAT.namespace}` });
+  await deleteNamespace(real.admin, COPYCAT.namespace);
   await real.admin.send({
     method: "DELETE",
     path: `/apis/networking.istio.io/v1/namespaces/${INGRESS.namespace}/gateways/web`,

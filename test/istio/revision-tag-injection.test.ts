@@ -17,6 +17,7 @@ import { startMeshIstiod, type MeshIstiod } from "../../operator/local/mesh-isti
 import { until } from "../integration/operator-harness.ts";
 import { inject, type Pod } from "./admission.ts";
 import { applyAsAdmin, caSecret, convergeMesh, type RealMesh } from "./real-istio.ts";
+import { deleteNamespace } from "./workloads.ts";
 
 const OLD = "1.30.5";
 const NEW = "1.31.1";
@@ -153,9 +154,7 @@ describe("after the tag flip, istio-injection=enabled pods are injected by the n
 
   afterAll(async () => {
     for (const istiod of istiods.values()) await istiod.stop();
-    await real.admin
-      .send({ method: "DELETE", path: `/api/v1/namespaces/${NAMESPACE}` })
-      .catch(() => undefined);
+    await deleteNamespace(real.admin, NAMESPACE);
     await real.stop();
   });
 

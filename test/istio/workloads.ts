@@ -35,9 +35,23 @@ export async function createNamespace(
   });
 }
 
-/** Deletes the namespace and everything in it; the garbage collector finishes later. */
+/**
+ * Deletes the namespace and everything in it, and waits until the namespace controller
+ * has finished: the tier's files share one cluster, and a file that looks at all
+ * namespaces (istioctl analyze -A) must not see the objects of the file before it.
+ */
 export async function deleteNamespace(admin: RestClient, name: string): Promise<void> {
-  await admin.send({ method: "DELETE", path: `/api/v1/namespaces/${name}` }).catch(() => undefined);
+  const path = `/api/v1/namespaces/${name}`;
+  await admin.send({ method: "DELETE", path }).catch(() => undefined);
+  await until(
+    `namespace ${name} deleted`,
+    () =>
+      admin.send({ method: "GET", path }).then(
+        () => false,
+        (error: unknown) => (error as { status?: number }).status === 404,
+      ),
+    120_000,
+  );
 }
 
 /**
