@@ -1,57 +1,41 @@
 /**
  * reconcile(name): the one-way flow of DESIGN.md for one MeshConfig, level-based: it reads
  * the current state from the cache every time and never trusts what triggered it.
- *   read -> (deleting? teardown) -> (paused? report) -> validate + render (desired.ts)
- *   -> converge (converge.ts: post-render, secure, apply, prune, observe) -> report
+ *   read -> (deleting? teardown) -> (paused? report) -> validate -> (in-place jump?)
+ *   -> revisions (cluster-revisions.ts) -> render (desired.ts) -> Gateway API gate
+ *   (gateway-api-gate.ts) -> converge (converge.ts: post-render, secure, apply, prune,
+ *   observe) -> report
  * Each step takes the previous step's answer; only report writes status, and only this
  * file records events. A phase that waits ends the run with requeue-after; errors throw,
  * and the workqueue retries them with backoff.
  * The reconciler depends on narrow views of the cluster (kube/interfaces.ts) and a clock,
  * so test/unit/reconcile drives it against an in-memory API server.
  */
-import type { RenderedObject } from "../render/render.ts";
 import type { Logger } from "pino";
-import { EventReason, Reason, RefusedReason, SUMMARY_CONDITIONS } from "../api/conditions.ts";
+import { EventReason, Reason, SUMMARY_CONDITIONS } from "../api/conditions.ts";
 import type { MeshConfigSpec } from "../api/mesh-config-spec.ts";
 import { PAUSED_ANNOTATION } from "../api/distribution.ts";
 import { systemClock, type Clock } from "../kube/clock.ts";
 import type { ObjectReader, ObjectWriter } from "../kube/interfaces.ts";
 import type { InjectedPods } from "../kube/pod-list.ts";
-import { lookupVersion } from "../render/istio-versions.ts";
-import { activeRevision, type RevisionRef } from "../render/revisions.ts";
 import { ObjectApplier, type WriteCounter } from "./applier.ts";
 import { CertificateAuthority } from "./certificate-authority.ts";
 import type { DesiredCondition } from "./conditions.ts";
+import { ClusterRevisions } from "./cluster-revisions.ts";
 import { converge, type Converged } from "./converge.ts";
-import { DataPlaneCounter, type DataPlaneUsage } from "./data-plane-count.ts";
+import type { DataPlaneUsage } from "./data-plane-count.ts";
 import { desiredFor, validatedSpec, type Desired, type Validated } from "./desired.ts";
 import { meshConfigRef, type MeshConfigObject } from "./mesh-config-object.ts";
 import { nextRun, sooner, type ReconcileOutcome } from "./outcome.ts";
-import {
-  GATEWAY_API_GROUP,
-  GATEWAY_CRD,
-  gatewayApiRefusal,
-  keepsNewerGatewayApi,
-} from "./gateway-api-check.ts";
+import { GATEWAY_API_RECHECK_MS, withGatewayApi } from "./gateway-api-gate.ts";
 import type { IstioCrds } from "./post-render.ts";
-import {
-  liveRevisions,
-  liveTag,
-  planRevisions,
-  recordedTag,
-  withRecorded,
-  type RevisionPlan,
-} from "./revision-plan.ts";
-import type { Revisions } from "./revision-status.ts";
+import { liveRevisions, type RevisionPlan } from "./revision-plan.ts";
 import { nextStatus, sameStatus } from "./status.ts";
 import { summaryConditions, type Outcome } from "./summary.ts";
 import { deleteStep, release } from "./teardown-run.ts";
 import { planTeardown } from "./teardown.ts";
 import { transitionEvents } from "./transition-events.ts";
 import { inPlaceJumpRefusal, type JumpRefusal } from "./version-jump.ts";
-
-/** How often a mesh stalled on the cluster's Gateway API CRDs looks at them again. */
-const GATEWAY_API_RECHECK_MS = 30_000;
 
 export type { ReconcileOutcome, RunResult } from "./outcome.ts";
 
@@ -114,7 +98,7 @@ export class Reconciler {
   private readonly clock: Clock;
   private readonly applier: ObjectApplier;
   private readonly ca: CertificateAuthority;
-  private readonly dataPlane: DataPlaneCounter | undefined;
+  private readonly revisions: ClusterRevisions;
   private lastDesired: { key: string; desired: Desired } | undefined;
   private lastValidated: { key: string; validated: Validated } | undefined;
 
@@ -123,10 +107,7 @@ export class Reconciler {
     this.clock = options.clock ?? systemClock;
     this.applier = new ObjectApplier(options.api, options.countWrite);
     this.ca = new CertificateAuthority(options.api);
-    // The run's clock (tests move it) decides when the pods are listed again.
-    this.dataPlane =
-      options.pods &&
-      new DataPlaneCounter(options.pods, undefined, () => this.clock.now().getTime());
+    this.revisions = new ClusterRevisions(options.cache, options.pods, this.clock);
   }
 
   async reconcile(name: string, log: Logger = this.options.log): Promise<ReconcileOutcome> {
@@ -142,10 +123,11 @@ export class Reconciler {
     if (validated.kind !== "valid") return this.stall(mc, validated, log);
     const jump = this.jumpRefusal(mc, validated.spec);
     if (jump) return this.stall(mc, jump, log);
-    const revisions = await this.revisionsOf(mc, validated.spec, log);
+    const revisions = await this.revisions.revisionsOf(mc, validated.spec, log);
     const rendered = this.desiredOf(mc, validated.spec, revisions.plan);
     if (rendered.kind !== "rendered") return this.stall(mc, rendered, log);
-    const desired = await this.withGatewayApi(validated.spec, rendered);
+    const istioCrds = this.options.istioCrds ?? "managed";
+    const desired = await withGatewayApi(this.options.api, validated.spec, rendered, istioCrds);
     if (desired.kind === "refused") {
       // The cluster, not the spec, may change this: look again now and then.
       const stalled = await this.stall(mc, desired, log);
@@ -169,42 +151,11 @@ export class Reconciler {
     return sooner(outcome, revisions.plan.requeueAfterMs);
   }
 
-  /**
-   * The revisions to render (revision-plan.ts), from what the cluster shows now: our
-   * istiod Deployments, the tag webhook, the pods per revision and the last status.
-   */
   /** A too-far in-place jump (version-jump.ts), judged against the live istiod. */
   private jumpRefusal(mc: MeshConfigObject, spec: MeshConfigSpec): JumpRefusal | undefined {
     const listed = this.options.cache.unsyncedKinds().length === 0;
     const live = liveRevisions(this.options.cache.list(), spec.namespace);
     return inPlaceJumpRefusal(spec, live, listed ? undefined : mc.status?.istioVersion);
-  }
-
-  private async revisionsOf(
-    mc: MeshConfigObject,
-    spec: MeshConfigSpec,
-    log: Logger,
-  ): Promise<Revisions> {
-    const objects = this.options.cache.list();
-    const recorded = mc.status?.revisions;
-    // Just started: what status recorded stands in for what the cache cannot show yet.
-    const listed = this.options.cache.unsyncedKinds().length === 0;
-    const seen = liveRevisions(objects, spec.namespace);
-    const live = listed ? seen : withRecorded(seen, recorded);
-    const usage = await this.dataPlaneUsage(live, spec, log);
-    const plan = planRevisions({
-      spec,
-      live,
-      tag: liveTag(objects) ?? (listed ? undefined : recordedTag(recorded)),
-      usage: listed ? usage : undefined,
-      previous: recorded,
-      now: this.clock.now(),
-    });
-    log.debug(
-      { revisions: plan.revisions.map((r) => r.name), tag: plan.tag, unused: plan.unusedSince },
-      "revisions",
-    );
-    return { plan, usage };
   }
 
   /** report, the events of what the CA step did, the log line, and when to run again. */
@@ -244,23 +195,8 @@ export class Reconciler {
   /** Pods are not watched: with a pod source, a converged mesh is looked at more often. */
   private resyncMs(): number {
     const resync = this.options.resyncMs ?? DEFAULT_RESYNC_MS;
-    if (!this.dataPlane) return resync;
+    if (!this.options.pods) return resync;
     return Math.min(resync, this.options.dataPlaneResyncMs ?? DEFAULT_DATA_PLANE_RESYNC_MS);
-  }
-
-  /** data plane: pods and outdated proxies per revision, against each revision's version. */
-  private async dataPlaneUsage(
-    live: readonly RevisionRef[],
-    spec: MeshConfigSpec,
-    log: Logger,
-  ): Promise<DataPlaneUsage | undefined> {
-    if (!this.dataPlane) return undefined;
-    const active = activeRevision(spec);
-    const versions = new Map([
-      ...live.map((r): [string, string] => [r.name, r.version]),
-      [active.name, active.version],
-    ]);
-    return this.dataPlane.usage(versions, log);
   }
 
   private convergeContext(log: Logger, usage: DataPlaneUsage | undefined) {
@@ -299,32 +235,6 @@ export class Reconciler {
     const desired = desiredFor(mc, spec, set);
     this.lastDesired = { key, desired };
     return desired;
-  }
-
-  /**
-   * The cluster's Gateway API CRDs against the minor's need (gateway-api-check.ts): refused,
-   * kept as they are (newer than ours), or undefined (ours are applied, or none are needed).
-   */
-  private async gatewayApiCheck(
-    spec: MeshConfigSpec,
-  ): Promise<Extract<Desired, { kind: "refused" }> | { kind: "keep" } | undefined> {
-    if (!spec.gatewayAPI.enabled) return undefined;
-    const need = { ...spec.gatewayAPI, version: lookupVersion(spec.version).gatewayAPI };
-    const live = await this.options.api.get(GATEWAY_CRD);
-    const message = gatewayApiRefusal(need, live, this.options.istioCrds ?? "managed");
-    if (message !== undefined)
-      return { kind: "refused", reason: RefusedReason.GatewayAPIVersionUnsupported, message };
-    return keepsNewerGatewayApi(need, live) ? { kind: "keep" } : undefined;
-  }
-
-  /** The rendered mesh as the cluster's Gateway API CRDs allow: refused, or what to apply. */
-  private async withGatewayApi(
-    spec: MeshConfigSpec,
-    rendered: Extract<Desired, { kind: "rendered" }>,
-  ): Promise<Desired> {
-    const check = await this.gatewayApiCheck(spec);
-    if (check?.kind === "refused") return check;
-    return check?.kind === "keep" ? withoutGatewayApiCrds(rendered) : rendered;
   }
 
   /** Stalled (InvalidSpec, UnsupportedVersion): report, touch nothing, wait for a new spec. */
@@ -426,14 +336,4 @@ function previousComponents(mc: MeshConfigObject): DesiredCondition[] {
   return (mc.status?.conditions ?? [])
     .filter((c) => !summary.has(c.type))
     .map(({ type, status, reason, message }) => ({ type, status, reason, message }));
-}
-
-/** The rendered mesh without the Gateway API CRDs, which the cluster has newer already. */
-function withoutGatewayApiCrds(
-  desired: Extract<Desired, { kind: "rendered" }>,
-): Extract<Desired, { kind: "rendered" }> {
-  const ours = (r: RenderedObject) =>
-    r.object.kind === "CustomResourceDefinition" &&
-    r.object.metadata.name.endsWith(`.${GATEWAY_API_GROUP}`);
-  return { ...desired, objects: desired.objects.filter((r) => !ours(r)) };
 }
