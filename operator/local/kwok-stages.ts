@@ -12,6 +12,16 @@ import { KUBERNETES_VERSION, KWOK_VERSION } from "./components.ts";
 /** Nodes carrying this label are the ones KWOK manages; nothing else is touched. */
 export const KWOK_NODE_LABEL = "meshkeeper.dev/kwok-node";
 
+const indent = (lines: readonly string[], spaces: number) =>
+  lines.map((line) => " ".repeat(spaces) + line).join("\n");
+
+/** A Node or Pod whose Ready condition is not True (yet). */
+const NOT_READY = [
+  "- key: '.status.conditions.[] | select(.type == \"Ready\") | .status'",
+  "  operator: NotIn",
+  '  values: ["True"]',
+];
+
 const NODE_READY = `
 apiVersion: kwok.x-k8s.io/v1alpha1
 kind: Stage
@@ -21,9 +31,7 @@ spec:
   resourceRef: { apiGroup: v1, kind: Node }
   selector:
     matchExpressions:
-      - key: '.status.conditions.[] | select(.type == "Ready") | .status'
-        operator: NotIn
-        values: ["True"]
+${indent(NOT_READY, 6)}
   next:
     statusTemplate: |
       {{ $now := Now | Quote }}
@@ -51,41 +59,89 @@ spec:
         bootID: ""
 `;
 
-const POD_RUNNING = `
+const NOT_DELETED = "- { key: .metadata.deletionTimestamp, operator: DoesNotExist }";
+const inPhase = (phase: string) => `- { key: .status.phase, operator: In, values: [${phase}] }`;
+
+/** One pod Stage: a live pod matching `selector`, after `delay`, gets the status `status`. */
+interface PodStage {
+  readonly name: string;
+  /** matchExpressions beyond "not being deleted", as YAML lines. */
+  readonly selector: readonly string[];
+  readonly delay?: string;
+  /** The statusTemplate's lines after `$now`. */
+  readonly status: readonly string[];
+}
+
+function podStage(stage: PodStage): string {
+  return `
 apiVersion: kwok.x-k8s.io/v1alpha1
 kind: Stage
 metadata:
-  name: meshkeeper-pod-running
+  name: ${stage.name}
 spec:
   resourceRef: { apiGroup: v1, kind: Pod }
   selector:
     matchExpressions:
-      - { key: .metadata.deletionTimestamp, operator: DoesNotExist }
-      - { key: .status.phase, operator: In, values: [Pending] }
-  next:
+${indent([NOT_DELETED, ...stage.selector], 6)}
+${stage.delay ? `  ${stage.delay}\n` : ""}  next:
     statusTemplate: |
-      {{ $now := Now | Quote }}
-      phase: Running
-      startTime: {{ $now }}
-      hostIP: {{ NodeIPWith .spec.nodeName | Quote }}
-      podIP: {{ PodIPWith .spec.nodeName (or .spec.hostNetwork false) (or .metadata.uid "") .metadata.name .metadata.namespace | Quote }}
-      conditions:
-        - { type: PodScheduled, status: "True", lastTransitionTime: {{ $now }} }
-        - { type: Initialized, status: "True", lastTransitionTime: {{ $now }} }
-        - { type: ContainersReady, status: "True", lastTransitionTime: {{ $now }} }
-        - { type: Ready, status: "True", lastTransitionTime: {{ $now }} }
-        {{- range .spec.readinessGates }}
-        - { type: {{ .conditionType | Quote }}, status: "True", lastTransitionTime: {{ $now }} }
-        {{- end }}
-      containerStatuses:
-        {{- range .spec.containers }}
-        - { name: {{ .name | Quote }}, image: {{ .image | Quote }}, imageID: "", ready: true, started: true, restartCount: 0, state: { running: { startedAt: {{ $now }} } } }
-        {{- end }}
-      initContainerStatuses:
-        {{- range .spec.initContainers }}
-        - { name: {{ .name | Quote }}, image: {{ .image | Quote }}, imageID: "", ready: true, restartCount: 0, state: { terminated: { exitCode: 0, reason: Completed, startedAt: {{ $now }}, finishedAt: {{ $now }} } } }
-        {{- end }}
+${indent(["{{ $now := Now | Quote }}", ...stage.status], 6)}
 `;
+}
+
+/** The pod's conditions: scheduled and initialized at `since`, ready or not (at `$now`). */
+function conditions(since: string, ready: boolean): string[] {
+  const readiness = ready
+    ? [
+        '- { type: ContainersReady, status: "True", lastTransitionTime: {{ $now }} }',
+        '- { type: Ready, status: "True", lastTransitionTime: {{ $now }} }',
+        "{{- range .spec.readinessGates }}",
+        '- { type: {{ .conditionType | Quote }}, status: "True", lastTransitionTime: {{ $now }} }',
+        "{{- end }}",
+      ]
+    : [
+        '- { type: ContainersReady, status: "False", reason: ContainersNotReady, lastTransitionTime: {{ $now }} }',
+        '- { type: Ready, status: "False", reason: ContainersNotReady, lastTransitionTime: {{ $now }} }',
+      ];
+  const scheduled = [
+    `- { type: PodScheduled, status: "True", lastTransitionTime: ${since} }`,
+    `- { type: Initialized, status: "True", lastTransitionTime: ${since} }`,
+  ];
+  return ["conditions:", ...[...scheduled, ...readiness].map((line) => `  ${line}`)];
+}
+
+/** Every container running since `startedAt`, ready or not. */
+function containerStatuses(ready: boolean, startedAt: string): string[] {
+  return [
+    "containerStatuses:",
+    "  {{- range .spec.containers }}",
+    `  - { name: {{ .name | Quote }}, image: {{ .image | Quote }}, imageID: "", ready: ${String(ready)}, started: true, restartCount: 0, state: { running: { startedAt: ${startedAt} } } }`,
+    "  {{- end }}",
+  ];
+}
+
+/** Pending -> Running, as a kubelet starts a pod: init containers done, containers started. */
+function started(ready: boolean): string[] {
+  return [
+    "phase: Running",
+    "startTime: {{ $now }}",
+    "hostIP: {{ NodeIPWith .spec.nodeName | Quote }}",
+    'podIP: {{ PodIPWith .spec.nodeName (or .spec.hostNetwork false) (or .metadata.uid "") .metadata.name .metadata.namespace | Quote }}',
+    ...conditions("{{ $now }}", ready),
+    ...containerStatuses(ready, "{{ $now }}"),
+    "initContainerStatuses:",
+    "  {{- range .spec.initContainers }}",
+    '  - { name: {{ .name | Quote }}, image: {{ .image | Quote }}, imageID: "", ready: true, restartCount: 0, state: { terminated: { exitCode: 0, reason: Completed, startedAt: {{ $now }}, finishedAt: {{ $now }} } } }',
+    "  {{- end }}",
+  ];
+}
+
+/** Without latency: Pending -> Running and Ready at once. */
+const POD_RUNNING = podStage({
+  name: "meshkeeper-pod-running",
+  selector: [inPhase("Pending")],
+  status: started(true),
+});
 
 const POD_GONE = `
 apiVersion: kwok.x-k8s.io/v1alpha1
@@ -122,74 +178,25 @@ function delay(ms: number, jitterMs: number): string {
 
 /** Pending -> Running with every container started but none ready yet. */
 function podStarted(latency: PodLatency): string {
-  return `
-apiVersion: kwok.x-k8s.io/v1alpha1
-kind: Stage
-metadata:
-  name: meshkeeper-pod-started
-spec:
-  resourceRef: { apiGroup: v1, kind: Pod }
-  selector:
-    matchExpressions:
-      - { key: .metadata.deletionTimestamp, operator: DoesNotExist }
-      - { key: .status.phase, operator: In, values: [Pending] }
-  ${delay(latency.startMs, latency.jitterMs ?? 0)}
-  next:
-    statusTemplate: |
-      {{ $now := Now | Quote }}
-      phase: Running
-      startTime: {{ $now }}
-      hostIP: {{ NodeIPWith .spec.nodeName | Quote }}
-      podIP: {{ PodIPWith .spec.nodeName (or .spec.hostNetwork false) (or .metadata.uid "") .metadata.name .metadata.namespace | Quote }}
-      conditions:
-        - { type: PodScheduled, status: "True", lastTransitionTime: {{ $now }} }
-        - { type: Initialized, status: "True", lastTransitionTime: {{ $now }} }
-        - { type: ContainersReady, status: "False", reason: ContainersNotReady, lastTransitionTime: {{ $now }} }
-        - { type: Ready, status: "False", reason: ContainersNotReady, lastTransitionTime: {{ $now }} }
-      containerStatuses:
-        {{- range .spec.containers }}
-        - { name: {{ .name | Quote }}, image: {{ .image | Quote }}, imageID: "", ready: false, started: true, restartCount: 0, state: { running: { startedAt: {{ $now }} } } }
-        {{- end }}
-      initContainerStatuses:
-        {{- range .spec.initContainers }}
-        - { name: {{ .name | Quote }}, image: {{ .image | Quote }}, imageID: "", ready: true, restartCount: 0, state: { terminated: { exitCode: 0, reason: Completed, startedAt: {{ $now }}, finishedAt: {{ $now }} } } }
-        {{- end }}
-`;
+  return podStage({
+    name: "meshkeeper-pod-started",
+    selector: [inPhase("Pending")],
+    delay: delay(latency.startMs, latency.jitterMs ?? 0),
+    status: started(false),
+  });
 }
 
 /** Running but not Ready -> Ready: the readiness probes pass. */
 function podReady(latency: PodLatency): string {
-  return `
-apiVersion: kwok.x-k8s.io/v1alpha1
-kind: Stage
-metadata:
-  name: meshkeeper-pod-ready
-spec:
-  resourceRef: { apiGroup: v1, kind: Pod }
-  selector:
-    matchExpressions:
-      - { key: .metadata.deletionTimestamp, operator: DoesNotExist }
-      - { key: .status.phase, operator: In, values: [Running] }
-      - key: '.status.conditions.[] | select(.type == "Ready") | .status'
-        operator: NotIn
-        values: ["True"]
-  ${delay(latency.readyMs, latency.jitterMs ?? 0)}
-  next:
-    statusTemplate: |
-      {{ $now := Now | Quote }}
-      conditions:
-        - { type: PodScheduled, status: "True", lastTransitionTime: {{ .status.startTime | Quote }} }
-        - { type: Initialized, status: "True", lastTransitionTime: {{ .status.startTime | Quote }} }
-        - { type: ContainersReady, status: "True", lastTransitionTime: {{ $now }} }
-        - { type: Ready, status: "True", lastTransitionTime: {{ $now }} }
-        {{- range .spec.readinessGates }}
-        - { type: {{ .conditionType | Quote }}, status: "True", lastTransitionTime: {{ $now }} }
-        {{- end }}
-      containerStatuses:
-        {{- range .spec.containers }}
-        - { name: {{ .name | Quote }}, image: {{ .image | Quote }}, imageID: "", ready: true, started: true, restartCount: 0, state: { running: { startedAt: {{ $.status.startTime | Quote }} } } }
-        {{- end }}
-`;
+  return podStage({
+    name: "meshkeeper-pod-ready",
+    selector: [inPhase("Running"), ...NOT_READY],
+    delay: delay(latency.readyMs, latency.jitterMs ?? 0),
+    status: [
+      ...conditions("{{ .status.startTime | Quote }}", true),
+      ...containerStatuses(true, "{{ $.status.startTime | Quote }}"),
+    ],
+  });
 }
 
 /** Reads a latency from MESHKEEPER_POD_START_MS / _READY_MS / _JITTER_MS (the demo's and benches' switch). */
