@@ -4,6 +4,7 @@
  * Only the operator writes it, through the /status subresource.
  */
 import { z } from "zod";
+import { MAX_GATEWAYS } from "./gateways.ts";
 
 export const condition = z
   .object({
@@ -100,7 +101,7 @@ export const meshConfigStatus = z
         istiod: readiness.optional(),
         gateways: z
           .record(z.string().max(253), readiness)
-          .meta({ description: "Per gateway, by namespace/name.", maxProperties: 64 })
+          .meta({ description: "Per gateway, by namespace/name.", maxProperties: MAX_GATEWAYS })
           .optional(),
         ztunnel: readiness
           .optional()
