@@ -32,6 +32,13 @@ import {
   userEntries,
   workloadEnv,
 } from "./injection-go.ts";
+import {
+  bootstrapVolume,
+  item,
+  PROXY_VOLUMES,
+  PROXY_VOLUMES_AFTER_BOOTSTRAP,
+  proxyMounts,
+} from "./injection-volumes.ts";
 import { flowValue, quoteString } from "./yaml-scalars.ts";
 
 const TRAFFIC = "traffic.sidecar.istio.io/";
@@ -250,24 +257,10 @@ function proxySecurity(): string[] {
   ];
 }
 
-const BOOTSTRAP = "sidecar.istio.io/bootstrapOverride";
-
-function proxyMounts(): string[] {
-  const mount = (name: string, mountPath: string) => `- ${flowValue({ name, mountPath })}`;
+function mounts(): string[] {
   return [
     "volumeMounts:",
-    mount("workload-socket", "/var/run/secrets/workload-spiffe-uds"),
-    mount("credential-socket", "/var/run/secrets/credential-uds"),
-    mount("workload-certs", "/var/run/secrets/workload-spiffe-credentials"),
-    mount("istiod-ca-cert", "/var/run/secrets/istio"),
-    mount("istio-ca-crl", "/var/run/secrets/istio/crl"),
-    mount("istio-data", "/var/lib/istio/data"),
-    `{{- if ${hasAnnotation(BOOTSTRAP)} }}`,
-    mount("custom-bootstrap-volume", "/etc/istio/custom-bootstrap"),
-    "{{- end }}",
-    mount("istio-envoy", "/etc/istio/proxy"),
-    mount("istio-token", "/var/run/secrets/tokens"),
-    mount("istio-podinfo", "/etc/istio/pod"),
+    ...proxyMounts({ crl: true, bootstrap: true }),
     ...userEntries("sidecar.istio.io/userVolumeMount", ""),
   ];
 }
@@ -300,55 +293,11 @@ function proxyContainer(d: ProxyDefaults): string[] {
     ...indentLines(proxySecurity(), "  "),
     "  resources:",
     ...resourcesBlock(d, "    "),
-    ...indentLines(proxyMounts(), "  "),
-  ];
-}
-
-/** Volumes of the proxy: sockets, its token, the mesh root and CRL, the pod's own info. */
-export const PROXY_VOLUMES = [
-  { name: "workload-socket", emptyDir: {} },
-  { name: "credential-socket", emptyDir: {} },
-  { name: "workload-certs", emptyDir: {} },
-];
-export const PROXY_VOLUMES_AFTER_BOOTSTRAP = [
-  { name: "istio-envoy", emptyDir: { medium: "Memory" } },
-  { name: "istio-data", emptyDir: {} },
-  {
-    name: "istio-podinfo",
-    downwardAPI: {
-      items: [
-        { path: "labels", fieldRef: { fieldPath: "metadata.labels" } },
-        { path: "annotations", fieldRef: { fieldPath: "metadata.annotations" } },
-      ],
-    },
-  },
-  {
-    name: "istio-token",
-    projected: {
-      sources: [
-        {
-          serviceAccountToken: {
-            path: "istio-token",
-            expirationSeconds: 43200,
-            audience: "istio-ca",
-          },
-        },
-      ],
-    },
-  },
-  { name: "istiod-ca-cert", configMap: { name: "istio-ca-root-cert" } },
-];
-
-export function bootstrapVolume(): string[] {
-  return [
-    `{{- if ${hasAnnotation(BOOTSTRAP)} }}`,
-    `- { name: custom-bootstrap-volume, configMap: { name: ${quoted(annotationValue(BOOTSTRAP))} } }`,
-    "{{- end }}",
+    ...indentLines(mounts(), "  "),
   ];
 }
 
 function volumes(): string[] {
-  const item = (v: object) => `- ${flowValue(v)}`;
   return [
     "volumes:",
     ...PROXY_VOLUMES.map(item),

@@ -34,12 +34,14 @@ import {
   userEntries,
   workloadEnv,
 } from "./injection-go.ts";
+import { sidecarTemplate } from "./injection-sidecar.ts";
 import {
   bootstrapVolume,
+  item,
+  mount,
   PROXY_VOLUMES,
   PROXY_VOLUMES_AFTER_BOOTSTRAP,
-  sidecarTemplate,
-} from "./injection-sidecar.ts";
+} from "./injection-volumes.ts";
 import { kubeGatewayTemplate } from "./injection-kube-gateway.ts";
 import { waypointTemplate } from "./injection-waypoint.ts";
 import { flowValue, quoteString } from "./yaml-scalars.ts";
@@ -84,9 +86,6 @@ function logArgs(d: ProxyDefaults, role: "sidecar" | "router"): string {
     `${flag("log_output_level", "sidecar.istio.io/agentLogLevel", d.agentLogLevel)}]`,
   ].join(", ");
 }
-
-const mount = (name: string, mountPath: string) => `- ${flowValue({ name, mountPath })}`;
-const item = (v: object) => `- ${flowValue(v)}`;
 
 function gatewayEnv(d: ProxyDefaults): string[] {
   return [
