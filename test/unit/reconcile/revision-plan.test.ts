@@ -90,105 +90,83 @@ describe("planRevisions: the default tag", () => {
 });
 
 describe("planRevisions: which revisions exist", () => {
-  it("the active revision always, first; an old one while pods use it, polled", () => {
-    const p = plan({ live: [old(), active(true)], tag: "1-31-1", usage: pods({ "1-30-0": 1 }) });
-    expect(p.revisions).toEqual([
-      { name: "1-31-1", version: "1.31.1" },
-      { name: "1-30-0", version: "1.30.0" },
-    ]);
-    expect(p.unusedSince).toEqual({});
-    expect(p.requeueAfterMs).toBe(IN_USE_POLL_MS);
+  const ACTIVE = { name: "1-31-1", version: "1.31.1" };
+  const OLD = { name: "1-30-0", version: "1.30.0" };
+  /** The old revision as status recorded it: no pods, unused since `seconds` ago. */
+  const unusedFor = (seconds: number) => [
+    { ...OLD, ready: true, tags: [], pods: 0, unusedSince: secondsAgo(seconds) },
+  ];
+  /** After the upgrade: both revisions live, the new one rolled out and tagged, no pods. */
+  const upgraded = (input: Partial<PlanInput> = {}): Partial<PlanInput> => ({
+    live: [old(), active(true)],
+    tag: "1-31-1",
+    ...input,
   });
-
-  it("the tagged old revision stays even without pods, and starts no grace period", () => {
-    const p = plan({ live: [old(), active(false)], tag: "1-30-0", usage: pods({}) });
-    expect(p.revisions.map((r) => r.name)).toEqual(["1-31-1", "1-30-0"]);
-    expect(p.unusedSince).toEqual({});
-    expect(p.requeueAfterMs).toBeUndefined();
-  });
-
-  it("pods not countable: nothing is removed, nothing starts a grace period", () => {
-    const p = plan({ live: [old(), active(true)], tag: "1-31-1", usage: undefined });
-    expect(p.revisions.map((r) => r.name)).toEqual(["1-31-1", "1-30-0"]);
-    expect(p.unusedSince).toEqual({});
-  });
-
-  it("unused: the grace period starts now, and the run comes back when it ends", () => {
-    const p = plan({ live: [old(), active(true)], tag: "1-31-1" });
-    expect(p.revisions.map((r) => r.name)).toEqual(["1-31-1", "1-30-0"]);
-    expect(p.unusedSince).toEqual({ "1-30-0": "2026-12-02T01:00:00Z" });
-    expect(p.requeueAfterMs).toBe(30_000);
-  });
-
-  it("unused for part of the grace period (from status): kept, due at its end", () => {
-    const p = plan({
-      live: [old(), active(true)],
-      tag: "1-31-1",
-      previous: [
-        {
-          name: "1-30-0",
-          version: "1.30.0",
-          ready: true,
-          tags: [],
-          pods: 0,
-          unusedSince: secondsAgo(20),
-        },
-      ],
-    });
-    expect(p.unusedSince).toEqual({ "1-30-0": secondsAgo(20) });
-    expect(p.requeueAfterMs).toBe(10_000);
-  });
-
-  it("unused past the grace period: no longer rendered (the prune removes it)", () => {
-    const p = plan({
-      live: [old(), active(true)],
-      tag: "1-31-1",
-      previous: [
-        {
-          name: "1-30-0",
-          version: "1.30.0",
-          ready: true,
-          tags: [],
-          pods: 0,
-          unusedSince: secondsAgo(30),
-        },
-      ],
-    });
-    expect(p.revisions.map((r) => r.name)).toEqual(["1-31-1"]);
-    expect(p.requeueAfterMs).toBeUndefined();
-  });
-
-  it("used again within the grace period: the clock stops", () => {
-    const p = plan({
-      live: [old(), active(true)],
-      tag: "1-31-1",
-      usage: pods({ "1-30-0": 1 }),
-      previous: [
-        {
-          name: "1-30-0",
-          version: "1.30.0",
-          ready: true,
-          tags: [],
-          pods: 0,
-          unusedSince: secondsAgo(20),
-        },
-      ],
-    });
-    expect(p.unusedSince).toEqual({});
-    expect(p.revisions.map((r) => r.name)).toContain("1-30-0");
-  });
-
-  it("a grace period of 0 removes an unused revision at once", () => {
-    const p = plan({
-      spec: spec({
-        version: "1.31.1",
-        updateStrategy: { type: "RevisionBased", inactiveRevisionDeletionGracePeriodSeconds: 0 },
+  interface Expected {
+    readonly revisions: readonly { name: string; version: string }[];
+    readonly unusedSince: Record<string, string>;
+    readonly requeueAfterMs: number | undefined;
+  }
+  const cases: [string, Partial<PlanInput>, Expected][] = [
+    [
+      "the active revision always, first; an old one while pods use it, polled",
+      upgraded({ usage: pods({ "1-30-0": 1 }) }),
+      { revisions: [ACTIVE, OLD], unusedSince: {}, requeueAfterMs: IN_USE_POLL_MS },
+    ],
+    [
+      "the tagged old revision stays even without pods, and starts no grace period",
+      { live: [old(), active(false)], tag: "1-30-0" },
+      { revisions: [ACTIVE, OLD], unusedSince: {}, requeueAfterMs: undefined },
+    ],
+    [
+      "pods not countable: nothing is removed, nothing starts a grace period, polled",
+      upgraded({ usage: undefined }),
+      { revisions: [ACTIVE, OLD], unusedSince: {}, requeueAfterMs: IN_USE_POLL_MS },
+    ],
+    [
+      "unused: the grace period starts now, and the run comes back when it ends",
+      upgraded(),
+      {
+        revisions: [ACTIVE, OLD],
+        unusedSince: { "1-30-0": "2026-12-02T01:00:00Z" },
+        requeueAfterMs: 30_000,
+      },
+    ],
+    [
+      "unused for part of the grace period (from status): kept, due at its end",
+      upgraded({ previous: unusedFor(20) }),
+      {
+        revisions: [ACTIVE, OLD],
+        unusedSince: { "1-30-0": secondsAgo(20) },
+        requeueAfterMs: 10_000,
+      },
+    ],
+    [
+      "unused past the grace period: no longer rendered (the prune removes it)",
+      upgraded({ previous: unusedFor(30) }),
+      { revisions: [ACTIVE], unusedSince: {}, requeueAfterMs: undefined },
+    ],
+    [
+      "used again within the grace period: the clock stops",
+      upgraded({ usage: pods({ "1-30-0": 1 }), previous: unusedFor(20) }),
+      { revisions: [ACTIVE, OLD], unusedSince: {}, requeueAfterMs: IN_USE_POLL_MS },
+    ],
+    [
+      "a grace period of 0 removes an unused revision at once",
+      upgraded({
+        spec: spec({
+          version: "1.31.1",
+          updateStrategy: { type: "RevisionBased", inactiveRevisionDeletionGracePeriodSeconds: 0 },
+        }),
       }),
-      live: [old(), active(true)],
-      tag: "1-31-1",
+      { revisions: [ACTIVE], unusedSince: {}, requeueAfterMs: undefined },
+    ],
+  ];
+  for (const [name, input, expected] of cases)
+    it(name, () => {
+      const { revisions, unusedSince, requeueAfterMs } = plan(input);
+      expect({ revisions, unusedSince, requeueAfterMs }).toEqual(expected);
     });
-    expect(p.revisions.map((r) => r.name)).toEqual(["1-31-1"]);
-  });
 
   it("spec.revision prefixes the derived name", () => {
     const p = plan({
