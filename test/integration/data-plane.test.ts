@@ -10,6 +10,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RevisionStatus } from "../../operator/api/mesh-config-status.ts";
+import { injectedPod as fixturePod } from "../fixtures/injected-pod.ts";
 import { mesh } from "../fixtures/test-mesh.ts";
 import { adminConfig } from "./cluster-client.ts";
 import { installMeshConfigCrd } from "./meshconfig-client.ts";
@@ -23,32 +24,7 @@ const RESYNC_MS = 500;
 let harness: OperatorHarness;
 
 function injectedPod(name: string, proxy: string, revision = "default") {
-  return {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: {
-      name,
-      namespace: NAMESPACE,
-      labels: { app: "shop", "service.istio.io/canonical-name": "shop" },
-      annotations: {
-        "istio.io/rev": revision,
-        "sidecar.istio.io/status": JSON.stringify({
-          initContainers: ["istio-init"],
-          containers: ["shop", "istio-proxy"],
-          volumes: ["istio-envoy"],
-          imagePullSecrets: null,
-          revision,
-        }),
-      },
-    },
-    spec: {
-      initContainers: [{ name: "istio-init", image: `docker.io/istio/proxyv2:${proxy}` }],
-      containers: [
-        { name: "shop", image: "registry.example/shop:1.0" },
-        { name: "istio-proxy", image: `docker.io/istio/proxyv2:${proxy}` },
-      ],
-    },
-  };
+  return fixturePod({ name, namespace: NAMESPACE, revision, proxy });
 }
 
 /** A pod nobody injected (no status annotation): never counted, whatever its labels. */

@@ -17,6 +17,7 @@ import type { RevisionStatus } from "../../operator/api/mesh-config-status.ts";
 import type { KubeObject } from "../../operator/kube/object.ts";
 import type { ApplyTarget } from "../../operator/kube/server-side-apply.ts";
 import { rolloutOf } from "../../operator/reconcile/rollout.ts";
+import { injectedPod } from "../fixtures/injected-pod.ts";
 import { mesh } from "../fixtures/test-mesh.ts";
 import { adminConfig } from "./cluster-client.ts";
 import { installMeshConfigCrd } from "./meshconfig-client.ts";
@@ -60,35 +61,6 @@ const DEFAULT_VALIDATOR: ApplyTarget = {
   kind: "ValidatingWebhookConfiguration",
   metadata: { name: "istiod-default-validator" },
 };
-
-/** A pod as Istio's injector leaves it, injected by `revision`. */
-function injectedPod(name: string, revision: string, proxy: string) {
-  return {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: {
-      name,
-      namespace: NAMESPACE,
-      labels: { app: "cart", "service.istio.io/canonical-name": "cart" },
-      annotations: {
-        "istio.io/rev": revision,
-        "sidecar.istio.io/status": JSON.stringify({
-          initContainers: ["istio-init"],
-          containers: ["cart", "istio-proxy"],
-          volumes: ["istio-envoy"],
-          imagePullSecrets: null,
-          revision,
-        }),
-      },
-    },
-    spec: {
-      containers: [
-        { name: "cart", image: "registry.example/cart:1.0" },
-        { name: "istio-proxy", image: `docker.io/istio/proxyv2:${proxy}` },
-      ],
-    },
-  };
-}
 
 let harness: OperatorHarness;
 /** The test's own eyes: a harness whose operator never starts, for reads and writes. */
@@ -214,7 +186,13 @@ describe("RevisionBased upgrade on the local control plane", () => {
     await eyes.client.send({
       method: "POST",
       path: `/api/v1/namespaces/${NAMESPACE}/pods`,
-      body: injectedPod("cart", OLD.revision, OLD.version),
+      body: injectedPod({
+        name: "cart",
+        namespace: NAMESPACE,
+        revision: OLD.revision,
+        proxy: OLD.version,
+        app: "cart",
+      }),
     });
     await until(
       "the cart pod counted on the old revision",
