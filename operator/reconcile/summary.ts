@@ -72,6 +72,26 @@ function nothingObserved(outcome: Exclude<Outcome, { kind: "Applied" }>): Compon
       };
 }
 
+/** One summary condition's status, reason and message. */
+type Summary = readonly [status: DesiredCondition["status"], reason: string, message: string];
+
+/** Reconciled, Reconciling and Stalled, in that order. */
+function progress(reconciled: Summary, reconciling: Summary, stalled: Summary): DesiredCondition[] {
+  const condition = (type: string, [status, reason, message]: Summary): DesiredCondition => ({
+    type,
+    status,
+    reason,
+    message,
+  });
+  return [
+    condition(ConditionType.Reconciled, reconciled),
+    condition(ConditionType.Reconciling, reconciling),
+    condition(ConditionType.Stalled, stalled),
+  ];
+}
+
+const APPLIED: Summary = ["True", "Applied", "every object of this generation is applied"];
+
 function progressConditions(
   outcome: Outcome,
   notReady: ComponentCondition | undefined,
@@ -81,109 +101,38 @@ function progressConditions(
       // Everything is applied, but a rollout is still under way: kstatus must see
       // InProgress until the components are ready, so Reconciling stays True.
       if (notReady)
-        return [
-          {
-            type: ConditionType.Reconciled,
-            status: "True",
-            reason: "Applied",
-            message: "every object of this generation is applied",
-          },
-          {
-            type: ConditionType.Reconciling,
-            status: "True",
-            reason: notReady.reason,
-            message: notReady.message,
-          },
-          {
-            type: ConditionType.Stalled,
-            status: "False",
-            reason: "Progressing",
-            message: "the operator keeps watching",
-          },
-        ];
-      return [
-        {
-          type: ConditionType.Reconciled,
-          status: "True",
-          reason: "Applied",
-          message: "every object of this generation is applied",
-        },
-        {
-          type: ConditionType.Reconciling,
-          status: "False",
-          reason: "Applied",
-          message: "nothing left to do",
-        },
-        {
-          type: ConditionType.Stalled,
-          status: "False",
-          reason: "Applied",
-          message: "nothing needs a person",
-        },
-      ];
+        return progress(
+          APPLIED,
+          ["True", notReady.reason, notReady.message],
+          ["False", "Progressing", "the operator keeps watching"],
+        );
+      return progress(
+        APPLIED,
+        ["False", "Applied", "nothing left to do"],
+        ["False", "Applied", "nothing needs a person"],
+      );
     case "Waiting":
     case "Failed":
-      return [
-        {
-          type: ConditionType.Reconciled,
-          status: "False",
-          reason: outcome.reason,
-          message: outcome.message,
-        },
-        {
-          type: ConditionType.Reconciling,
-          status: "True",
-          reason: outcome.reason,
-          message: outcome.message,
-        },
-        {
-          type: ConditionType.Stalled,
-          status: "False",
-          reason: outcome.reason,
-          message: "the operator keeps trying",
-        },
-      ];
+      return progress(
+        ["False", outcome.reason, outcome.message],
+        ["True", outcome.reason, outcome.message],
+        ["False", outcome.reason, "the operator keeps trying"],
+      );
     case "Paused":
-      return [
-        {
-          type: ConditionType.Reconciled,
-          status: "False",
-          reason: "Paused",
-          message: `reconciliation is paused: remove the annotation ${PAUSED_ANNOTATION} to resume`,
-        },
-        {
-          type: ConditionType.Reconciling,
-          status: "False",
-          reason: "Paused",
-          message: "paused by a person",
-        },
-        {
-          type: ConditionType.Stalled,
-          status: "False",
-          reason: "Paused",
-          message: "paused, not stuck",
-        },
-      ];
+      return progress(
+        [
+          "False",
+          "Paused",
+          `reconciliation is paused: remove the annotation ${PAUSED_ANNOTATION} to resume`,
+        ],
+        ["False", "Paused", "paused by a person"],
+        ["False", "Paused", "paused, not stuck"],
+      );
     case "Stalled":
-      return [
-        {
-          type: ConditionType.Reconciled,
-          status: "False",
-          reason: outcome.reason,
-          message: outcome.message,
-        },
-        {
-          type: ConditionType.Reconciling,
-          status: "False",
-          reason: outcome.reason,
-          message: "stopped until the spec changes",
-        },
-        {
-          type: ConditionType.Stalled,
-          status: "True",
-          reason: outcome.reason,
-          message: outcome.message,
-        },
-      ];
+      return progress(
+        ["False", outcome.reason, outcome.message],
+        ["False", outcome.reason, "stopped until the spec changes"],
+        ["True", outcome.reason, outcome.message],
+      );
   }
 }
