@@ -13,7 +13,44 @@ import { KUBERNETES_VERSION, KWOK_VERSION } from "./components.ts";
 export const KWOK_NODE_LABEL = "meshkeeper.dev/kwok-node";
 
 const indent = (lines: readonly string[], spaces: number) =>
-  lines.map((line) => " ".repeat(spaces) + line).join("\n");
+  lines.map((line) => " ".repeat(spaces) + line);
+
+/** One Stage: an object of `kind` matching `selector` moves on, after `delay`, by `next`. */
+interface StageSpec {
+  readonly name: string;
+  readonly kind: "Node" | "Pod";
+  /** matchExpressions, as YAML lines. */
+  readonly selector: readonly string[];
+  readonly delay?: string;
+  /** The `next` block, as YAML lines. */
+  readonly next: readonly string[];
+}
+
+function stage(spec: StageSpec): string {
+  const delay = spec.delay ? [`  ${spec.delay}`] : [];
+  return [
+    "",
+    "apiVersion: kwok.x-k8s.io/v1alpha1",
+    "kind: Stage",
+    "metadata:",
+    `  name: ${spec.name}`,
+    "spec:",
+    `  resourceRef: { apiGroup: v1, kind: ${spec.kind} }`,
+    "  selector:",
+    "    matchExpressions:",
+    ...indent(spec.selector, 6),
+    ...delay,
+    "  next:",
+    ...indent(spec.next, 4),
+    "",
+  ].join("\n");
+}
+
+/** A status template: `lines` rendered by KWOK, with `$now` the Stage's time. */
+const statusTemplate = (lines: readonly string[]) => [
+  "statusTemplate: |",
+  ...indent(["{{ $now := Now | Quote }}", ...lines], 2),
+];
 
 /** A Node or Pod whose Ready condition is not True (yet). */
 const NOT_READY = [
@@ -22,42 +59,40 @@ const NOT_READY = [
   '  values: ["True"]',
 ];
 
-const NODE_READY = `
-apiVersion: kwok.x-k8s.io/v1alpha1
-kind: Stage
-metadata:
-  name: meshkeeper-node-ready
-spec:
-  resourceRef: { apiGroup: v1, kind: Node }
-  selector:
-    matchExpressions:
-${indent(NOT_READY, 6)}
-  next:
-    statusTemplate: |
-      {{ $now := Now | Quote }}
-      phase: Running
-      conditions:
-        - { type: Ready, status: "True", reason: KubeletReady, message: "simulated by kwok", lastHeartbeatTime: {{ $now }}, lastTransitionTime: {{ $now }} }
-        - { type: MemoryPressure, status: "False", reason: KubeletHasSufficientMemory, message: "simulated by kwok", lastHeartbeatTime: {{ $now }}, lastTransitionTime: {{ $now }} }
-        - { type: DiskPressure, status: "False", reason: KubeletHasNoDiskPressure, message: "simulated by kwok", lastHeartbeatTime: {{ $now }}, lastTransitionTime: {{ $now }} }
-        - { type: PIDPressure, status: "False", reason: KubeletHasSufficientPID, message: "simulated by kwok", lastHeartbeatTime: {{ $now }}, lastTransitionTime: {{ $now }} }
-      addresses:
-        - { type: InternalIP, address: {{ NodeIP | Quote }} }
-        - { type: Hostname, address: {{ .metadata.name | Quote }} }
-      capacity: { cpu: "32", memory: 128Gi, pods: "250", ephemeral-storage: 500Gi }
-      allocatable: { cpu: "32", memory: 128Gi, pods: "250", ephemeral-storage: 500Gi }
-      nodeInfo:
-        architecture: amd64
-        operatingSystem: linux
-        kubeletVersion: ${KUBERNETES_VERSION}
-        kubeProxyVersion: ${KUBERNETES_VERSION}
-        containerRuntimeVersion: kwok://${KWOK_VERSION}
-        kernelVersion: kwok
-        osImage: kwok
-        machineID: ""
-        systemUUID: ""
-        bootID: ""
-`;
+/** What a kubelet reports of a ready node. */
+const NODE_STATUS = `
+phase: Running
+conditions:
+  - { type: Ready, status: "True", reason: KubeletReady, message: "simulated by kwok", lastHeartbeatTime: {{ $now }}, lastTransitionTime: {{ $now }} }
+  - { type: MemoryPressure, status: "False", reason: KubeletHasSufficientMemory, message: "simulated by kwok", lastHeartbeatTime: {{ $now }}, lastTransitionTime: {{ $now }} }
+  - { type: DiskPressure, status: "False", reason: KubeletHasNoDiskPressure, message: "simulated by kwok", lastHeartbeatTime: {{ $now }}, lastTransitionTime: {{ $now }} }
+  - { type: PIDPressure, status: "False", reason: KubeletHasSufficientPID, message: "simulated by kwok", lastHeartbeatTime: {{ $now }}, lastTransitionTime: {{ $now }} }
+addresses:
+  - { type: InternalIP, address: {{ NodeIP | Quote }} }
+  - { type: Hostname, address: {{ .metadata.name | Quote }} }
+capacity: { cpu: "32", memory: 128Gi, pods: "250", ephemeral-storage: 500Gi }
+allocatable: { cpu: "32", memory: 128Gi, pods: "250", ephemeral-storage: 500Gi }
+nodeInfo:
+  architecture: amd64
+  operatingSystem: linux
+  kubeletVersion: ${KUBERNETES_VERSION}
+  kubeProxyVersion: ${KUBERNETES_VERSION}
+  containerRuntimeVersion: kwok://${KWOK_VERSION}
+  kernelVersion: kwok
+  osImage: kwok
+  machineID: ""
+  systemUUID: ""
+  bootID: ""
+`
+  .trim()
+  .split("\n");
+
+const NODE_READY = stage({
+  name: "meshkeeper-node-ready",
+  kind: "Node",
+  selector: NOT_READY,
+  next: statusTemplate(NODE_STATUS),
+});
 
 const NOT_DELETED = "- { key: .metadata.deletionTimestamp, operator: DoesNotExist }";
 const inPhase = (phase: string) => `- { key: .status.phase, operator: In, values: [${phase}] }`;
@@ -72,21 +107,14 @@ interface PodStage {
   readonly status: readonly string[];
 }
 
-function podStage(stage: PodStage): string {
-  return `
-apiVersion: kwok.x-k8s.io/v1alpha1
-kind: Stage
-metadata:
-  name: ${stage.name}
-spec:
-  resourceRef: { apiGroup: v1, kind: Pod }
-  selector:
-    matchExpressions:
-${indent([NOT_DELETED, ...stage.selector], 6)}
-${stage.delay ? `  ${stage.delay}\n` : ""}  next:
-    statusTemplate: |
-${indent(["{{ $now := Now | Quote }}", ...stage.status], 6)}
-`;
+function podStage(pod: PodStage): string {
+  return stage({
+    name: pod.name,
+    kind: "Pod",
+    selector: [NOT_DELETED, ...pod.selector],
+    ...(pod.delay ? { delay: pod.delay } : {}),
+    next: statusTemplate(pod.status),
+  });
 }
 
 /** The pod's conditions: scheduled and initialized at `since`, ready or not (at `$now`). */
@@ -143,20 +171,12 @@ const POD_RUNNING = podStage({
   status: started(true),
 });
 
-const POD_GONE = `
-apiVersion: kwok.x-k8s.io/v1alpha1
-kind: Stage
-metadata:
-  name: meshkeeper-pod-gone
-spec:
-  resourceRef: { apiGroup: v1, kind: Pod }
-  selector:
-    matchExpressions:
-      - { key: .metadata.deletionTimestamp, operator: Exists }
-  next:
-    finalizers: { empty: true }
-    delete: true
-`;
+const POD_GONE = stage({
+  name: "meshkeeper-pod-gone",
+  kind: "Pod",
+  selector: ["- { key: .metadata.deletionTimestamp, operator: Exists }"],
+  next: ["finalizers: { empty: true }", "delete: true"],
+});
 
 /** How long KWOK takes a scheduled pod to Running, then to Ready; zero for both: at once. */
 export interface PodLatency {
