@@ -72,6 +72,30 @@ function metadata(mesh: EffectiveConfig): string[] {
     "  annotations:",
     `    istio.io/rev: ${quoteString(mesh.revisionLabel)}`,
     ...defaultContainerAnnotations("    "),
+    ...(cniRedirects(mesh) ? cniAnnotations() : []),
+  ];
+}
+
+/**
+ * Whether the istio-cni node agent runs (dataPlane ambient or both) and so redirects the
+ * sidecars' traffic itself, as Istio's `pilot.cni.enabled`: the pod then gets an unprivileged
+ * `istio-validation` init container instead of `istio-init` with NET_ADMIN and NET_RAW.
+ */
+export function cniRedirects(mesh: EffectiveConfig): boolean {
+  return mesh.ambient !== null;
+}
+
+/**
+ * What the CNI plugin reads from the pod to program its iptables: the settings istio-init
+ * would get as arguments. The pod's own interface and outbound-port annotations it reads
+ * as they are, so only the settings with a default are written.
+ */
+function cniAnnotations(): string[] {
+  return [
+    `    sidecar.istio.io/interceptionMode: ${text("$mode")}`,
+    `    ${TRAFFIC}includeOutboundIPRanges: ${text(annotationOr(`${TRAFFIC}includeOutboundIPRanges`, '"*"'))}`,
+    `    ${TRAFFIC}includeInboundPorts: ${text(annotationOr(`${TRAFFIC}includeInboundPorts`, '"*"'))}`,
+    `    ${TRAFFIC}excludeInboundPorts: ${text("$excludeInbound")}`,
   ];
 }
 
@@ -118,29 +142,46 @@ function iptablesArgs(d: ProxyDefaults): string[] {
   ];
 }
 
-/** Redirects the pod's traffic through the proxy (iptables), then exits. */
-function initContainer(d: ProxyDefaults): string[] {
-  const security = {
-    allowPrivilegeEscalation: false,
-    privileged: false,
-    capabilities: { add: ["NET_ADMIN", "NET_RAW"], drop: ["ALL"] },
-    readOnlyRootFilesystem: false,
-    runAsGroup: 0,
-    runAsNonRoot: false,
-    runAsUser: 0,
-  };
+const INIT_SECURITY = flowValue({
+  allowPrivilegeEscalation: false,
+  privileged: false,
+  capabilities: { add: ["NET_ADMIN", "NET_RAW"], drop: ["ALL"] },
+  readOnlyRootFilesystem: false,
+  runAsGroup: 0,
+  runAsNonRoot: false,
+  runAsUser: 0,
+});
+// The validation container only checks the CNI agent's rules: no capability, not root.
+const proxyId = (id: string) =>
+  `{{ if $tproxy }}1337{{ else }}{{ .${id} | default "1337" }}{{ end }}`;
+const VALIDATION_SECURITY = flowValue({
+  allowPrivilegeEscalation: false,
+  privileged: false,
+  capabilities: { drop: ["ALL"] },
+  readOnlyRootFilesystem: true,
+}).replace(
+  /\}$/,
+  `, runAsGroup: ${proxyId("ProxyGID")}, runAsUser: ${proxyId("ProxyUID")}, runAsNonRoot: true }`,
+);
+
+/**
+ * Redirects the pod's traffic through the proxy (iptables), then exits; where the CNI agent
+ * redirects it, checks that the agent's redirection is in place instead.
+ */
+function initContainer(d: ProxyDefaults, cni: boolean): string[] {
+  const validation = ["- --run-validation", "- --skip-rule-apply"];
   return [
-    "- name: istio-init",
+    `- name: ${cni ? "istio-validation" : "istio-init"}`,
     `  image: ${quoted(imageExpr(".ProxyInitImage"))}`,
     "  args:",
-    ...indentLines(iptablesArgs(d), "  "),
+    ...indentLines([...iptablesArgs(d), ...(cni ? validation : [])], "  "),
     "{{- if .ProxyConfig.ProxyMetadata }}",
     "  env:",
     ...indentLines(PROXY_METADATA_ENV, "  "),
     "{{- end }}",
     "  resources:",
     ...resourcesBlock(d, "    "),
-    `  securityContext: ${flowValue(security)}`,
+    `  securityContext: ${cni ? VALIDATION_SECURITY : INIT_SECURITY}`,
   ];
 }
 
@@ -321,7 +362,7 @@ export function sidecarTemplate(mesh: EffectiveConfig): string {
     "{{- else }}",
     "  initContainers:",
     '{{- if ne $mode "NONE" }}',
-    ...indentLines(initContainer(d), "  "),
+    ...indentLines(initContainer(d, cniRedirects(mesh)), "  "),
     "{{- end }}",
     "{{- end }}",
     // A native sidecar stays in initContainers (with restartPolicy Always).

@@ -11,6 +11,7 @@
  */
 import type { EffectiveConfig } from "./effective-config.ts";
 import { proxyDefaults } from "./injection-go.ts";
+import { cniRedirects } from "./injection-sidecar.ts";
 import { WAYPOINT_RESOURCES } from "./injection-waypoint.ts";
 import { ISTIO_IMAGES } from "./istio-versions.ts";
 
@@ -105,11 +106,10 @@ export function injectorValues(mesh: EffectiveConfig) {
       templates: {},
       defaultTemplates: [],
     },
-    // Sidecars keep their istio-init container in every mode (the CNI agent leaves such
-    // pods alone), so cni.enabled stays false even when the agent runs for ambient.
+    // Where the CNI agent runs (ambient, both), it redirects the sidecars too (istio-validation).
     pilot: {
       cni: {
-        enabled: false,
+        enabled: cniRedirects(mesh),
         provider: "default",
         ...(mesh.ambient ? { ambient: { enabled: true } } : {}),
       },

@@ -62,11 +62,22 @@ function configMapData(manifest: string, name: string): Record<string, string> {
   throw new Error(`istioctl manifest generate printed no ConfigMap ${name}`);
 }
 
+/**
+ * The profile for the spec's data plane: with the CNI agent (ambient, both) Istio's ambient
+ * profile, which turns components.cni and so values.pilot.cni on (sidecars get
+ * istio-validation instead of istio-init), with Meshkeeper's images (no variant).
+ */
+export function upstreamProfileFlags(spec: MeshConfigSpec): string[] {
+  return spec.dataPlane.mode === "sidecar"
+    ? []
+    : ["--set", "profile=ambient", "--set", "values.global.variant="];
+}
+
 export async function generateUpstreamInjection(
   istioctl: string,
   spec: MeshConfigSpec,
 ): Promise<UpstreamInjection> {
-  const args = ["manifest", "generate", ...upstreamSetFlags(spec)];
+  const args = ["manifest", "generate", ...upstreamProfileFlags(spec), ...upstreamSetFlags(spec)];
   const { stdout } = await run(istioctl, args, { maxBuffer: 64 * 1024 * 1024 });
   const suffix = spec.revision ? `-${spec.revision}` : "";
   const injector = configMapData(stdout, `istio-sidecar-injector${suffix}`);

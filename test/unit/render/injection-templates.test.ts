@@ -10,6 +10,7 @@ import { validateSpec } from "../../../operator/api/validate.ts";
 import { injectorContext } from "../../../operator/render/contexts.ts";
 import { resolve } from "../../../operator/render/effective-config.ts";
 import { injectionTemplates } from "../../../operator/render/injection-templates.ts";
+import { injectorValues } from "../../../operator/render/injector-values.ts";
 
 function mesh(spec: Record<string, unknown>) {
   const result = validateSpec({ version: "1.31.1", ...spec });
@@ -90,11 +91,37 @@ describe("injection templates", () => {
     expect(templates.sidecar).toContain('istio.io/rev: "canary"');
   });
 
+  it("leaves redirection to the CNI agent where it runs: istio-validation, no NET_ADMIN", () => {
+    for (const mode of ["sidecar", "ambient", "both"] as const) {
+      const effective = mesh({ dataPlane: { mode } });
+      const sidecar = injectionTemplates(effective).sidecar ?? "";
+      const init = sidecar.slice(
+        sidecar.indexOf("  initContainers:"),
+        sidecar.indexOf("- name: istio-proxy"),
+      );
+      const cni = mode !== "sidecar";
+      expect(injectorValues(effective).pilot.cni.enabled, mode).toBe(cni);
+      expect(init.includes("- name: istio-validation"), mode).toBe(cni);
+      expect(init.includes("- name: istio-init"), mode).toBe(!cni);
+      expect(init.includes('"add": ["NET_ADMIN", "NET_RAW"]'), mode).toBe(!cni);
+      expect(/- --run-validation\n\s+- --skip-rule-apply\n/.test(init), mode).toBe(cni);
+      // The CNI plugin reads the pod's interception settings from its annotations.
+      expect(sidecar.includes("sidecar.istio.io/interceptionMode: {{"), mode).toBe(cni);
+      expect(sidecar.includes("traffic.sidecar.istio.io/excludeInboundPorts: {{"), mode).toBe(cni);
+    }
+    const validation = injectionTemplates(mesh({ dataPlane: { mode: "both" } })).sidecar ?? "";
+    expect(validation).toContain(
+      '"capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": true, runAsGroup: {{ if $tproxy }}1337{{ else }}{{ .ProxyGID | default "1337" }}{{ end }}, runAsUser: {{ if $tproxy }}1337{{ else }}{{ .ProxyUID | default "1337" }}{{ end }}, runAsNonRoot: true }',
+    );
+  });
+
   it("keeps every Go action balanced for every template", () => {
-    for (const [name, template] of Object.entries(
-      injectionTemplates(mesh({ revision: "canary" })),
-    )) {
-      expect(actionsBalance(template), name).toBe(true);
+    for (const dataPlane of [{ mode: "sidecar" }, { mode: "both" }]) {
+      for (const [name, template] of Object.entries(
+        injectionTemplates(mesh({ revision: "canary", dataPlane })),
+      )) {
+        expect(actionsBalance(template), name).toBe(true);
+      }
     }
   });
 });
