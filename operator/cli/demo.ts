@@ -11,7 +11,6 @@ import { basename } from "node:path";
 import { parse } from "yaml";
 import { CRD_FILE } from "../api/crd.ts";
 import { meshConfigPath } from "../api/distribution.ts";
-import { Discovery, NotServedError } from "../kube/discovery.ts";
 import { RestClient } from "../kube/rest-client.ts";
 import type { ApplyTarget } from "../kube/server-side-apply.ts";
 import { locateBinary } from "../local/assets.ts";
@@ -24,6 +23,15 @@ import { LocalClusterError } from "../local/errors.ts";
 import type { MeshConfigObject } from "../reconcile/mesh-config-object.ts";
 import { CRDS_DIR } from "../render/istio-crds.ts";
 import { DEMO_OPTIONS, DEMO_USAGE, demoValues } from "./usage.ts";
+import {
+  applyAsUser,
+  applyExample,
+  type Example,
+  exampleOf,
+  followGateway,
+  gatewaysOf,
+  undeployedNote,
+} from "./demo-example.ts";
 import { parseOptions } from "./args.ts";
 import { clusterCommand } from "./cluster.ts";
 import { isReady, statusTable } from "./status-table.ts";
@@ -32,26 +40,6 @@ const READY_TIMEOUT_MS = 180_000;
 const say = (line: string) => {
   console.log(line);
 };
-
-/** Server-side apply as the person running the demo (the operator applies as meshkeeper). */
-async function applyAsUser(client: RestClient, object: ApplyTarget): Promise<void> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      await client.send({
-        method: "PATCH",
-        path: await new Discovery(client).pathOf(object),
-        body: object,
-        contentType: "application/apply-patch+yaml",
-        query: { fieldManager: "meshkeeper-demo", force: "true" },
-      });
-      return;
-    } catch (error) {
-      // Discovery lags a new CRD by a moment.
-      if (!(error instanceof NotServedError) || attempt >= 50) throw error;
-      await sleep(200);
-    }
-  }
-}
 
 async function waitEstablished(client: RestClient, name: string): Promise<void> {
   const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`;
@@ -137,6 +125,37 @@ with the real istiod:
   curl -s http://127.0.0.1:${state.ports.http}/ready; curl -s http://127.0.0.1:${state.ports.monitoring}/metrics | head`;
 }
 
+/** Where to look at the example: its namespaces' Gateway API objects and workloads. */
+function exampleHints(example: Example): string {
+  const namespaces = [
+    ...new Set(
+      example.objects.flatMap((o) => (o.metadata.namespace ? [o.metadata.namespace] : [])),
+    ),
+  ];
+  return namespaces
+    .map(
+      (ns) =>
+        `\n  kubectl -n ${ns} get gateway,httproute,deployments,services,authorizationpolicies`,
+    )
+    .join("");
+}
+
+/** The example's Gateways: followed until istiod deployed them, or why nothing does. */
+async function reportGateways(config: KubeConfig, example: Example, withIstiod: boolean) {
+  const gateways = gatewaysOf(example);
+  if (gateways.length === 0) return;
+  if (!withIstiod) {
+    say(`\n${undeployedNote(gateways)}`);
+    return;
+  }
+  const client = new RestClient(config);
+  try {
+    for (const gateway of gateways) say(`\n${await followGateway(client, gateway)}`);
+  } finally {
+    client.close();
+  }
+}
+
 async function demo(withIstiod: boolean, sample: string): Promise<number> {
   const code = await clusterCommand(["up"]);
   if (code !== 0) return code;
@@ -149,6 +168,7 @@ async function demo(withIstiod: boolean, sample: string): Promise<number> {
   const config = new KubeConfig();
   config.loadFromFile(kubeconfig);
   const client = new RestClient(config);
+  const example = exampleOf(sample);
   try {
     const crd = parse(readFileSync(`${CRDS_DIR}${CRD_FILE}`, "utf8")) as ApplyTarget;
     await applyAsUser(client, crd);
@@ -164,10 +184,14 @@ async function demo(withIstiod: boolean, sample: string): Promise<number> {
     );
     const mc = await followUntilReady(client);
     say(`\n${statusTable(mc, new Date())}`);
+    // The sample's example (config/samples/<sample>/), into the Ready mesh.
+    if (example)
+      say(`\napplied ${example.folder}: ${(await applyExample(client, example)).join(", ")}`);
   } finally {
     client.close();
   }
   const istiodHints = withIstiod ? await startRealIstiod(kubeconfig) : "";
+  if (example) await reportGateways(config, example, withIstiod);
   say(`
 look around:
   ${exportLine(kubeconfig)}${kubectlAlias()}
@@ -175,7 +199,7 @@ look around:
   kubectl get deployments,services -A -l app.kubernetes.io/managed-by=meshkeeper
   kubectl -n istio-system delete service istiod   # the operator puts it back within a second
   npm run meshkeeper -- status                # this table again
-  npm run demo -- --istiod                    # also run the real istiod${istiodHints}
+  npm run demo -- --istiod                    # also run the real istiod${example ? exampleHints(example) : ""}${istiodHints}
 stop everything (operator${withIstiod ? ", istiod" : ""} and cluster):
   npm run cluster -- down`);
   return 0;

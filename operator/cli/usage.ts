@@ -97,7 +97,9 @@ status table and how to look around. Both keep running until \`meshkeeper cluste
                 istiod's Deployment stays KWOK-simulated (docs/istio.md)
   --sample NAME the sample of config/samples/ to apply (default production): minimal,
                 production, ambient (ztunnel and the CNI agent, docs/ambient.md),
-                bring-your-own-ca (needs its Secret first, docs/operator.md)
+                bring-your-own-ca (needs its Secret first, docs/operator.md),
+                gateway-api (then its ingress example: a Gateway of class istio, an
+                HTTPRoute; with --istiod istiod deploys the gateway, docs/gateway-api.md)
   -h, --help    this help
 
 Pods start at once; MESHKEEPER_POD_START_MS and MESHKEEPER_POD_READY_MS give them a

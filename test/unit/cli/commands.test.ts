@@ -153,7 +153,7 @@ describe("meshkeeper demo --sample", () => {
     expectUsageError(
       run,
       ["demo"],
-      /--sample nope is not a sample of config\/samples\/ \(use one of ambient, bring-your-own-ca, minimal, production\)/,
+      /--sample nope is not a sample of config\/samples\/ \(use one of ambient, bring-your-own-ca, gateway-api, minimal, production\)/,
     );
   });
 });
