@@ -2,13 +2,13 @@
  * The values the ztunnel and istio-cni templates see (see contexts.ts for the other
  * components). Only called when the mode runs ambient (mesh.ambient is set).
  */
-import { stringify } from "yaml";
 import type { EffectiveConfig } from "./effective-config.ts";
 import {
   DATAPLANE_MODE_LABEL,
   NODE_AGENT_TOLERATIONS,
   type ResolvedAmbient,
 } from "./resolve-ambient.ts";
+import { yamlText } from "./yaml-text.ts";
 
 function ambientOf(mesh: EffectiveConfig): ResolvedAmbient {
   if (!mesh.ambient) throw new Error("ambient templates rendered without an ambient data plane");
@@ -37,10 +37,7 @@ function cniConfig(mesh: EffectiveConfig): Record<string, string> {
   return {
     CURRENT_AGENT_VERSION: mesh.version,
     AMBIENT_ENABLED: "true",
-    AMBIENT_ENABLEMENT_SELECTOR: stringify(ENABLEMENT_SELECTORS, {
-      lineWidth: 0,
-      indentSeq: false,
-    }).trimEnd(),
+    AMBIENT_ENABLEMENT_SELECTOR: yamlText(ENABLEMENT_SELECTORS, { indentSeq: false }).trimEnd(),
     AMBIENT_DNS_CAPTURE: "true",
     AMBIENT_IPV6: "true",
     // Pods that ran before an agent upgrade get their rules checked and repaired.

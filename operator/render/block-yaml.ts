@@ -15,13 +15,18 @@
  */
 
 import { parse } from "yaml";
-
-/** Thrown inside the reader when the text leaves the subset; never escapes this module. */
-class OutsideSubset extends Error {}
-
-function outside(): never {
-  throw new OutsideSubset();
-}
+import {
+  OutsideSubset,
+  NOT_STRINGS,
+  cursor,
+  endWithoutSpaces,
+  inlineValue,
+  outside,
+  quoted,
+  setKey,
+  skipSpaces,
+  trimSpacesStart,
+} from "./flow-yaml.ts";
 
 interface Line {
   readonly indent: number;
@@ -33,187 +38,12 @@ interface Line {
   readonly skip: boolean;
 }
 
-/** Characters that give a plain scalar's first position a meaning in YAML (`-x` is plain). */
-const INDICATOR_START = /^(?:[?:,[\]{}#&*!|>'"%@`]|-(?: |$))/;
-/** What the core schema reads as a number: int, octal, hex, float, infinity, NaN. */
-const CORE_NUMBER =
-  /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
-/** YAML 1.2 core schema words that are not strings; only the lower-case ones are read here. */
-const NOT_STRINGS = new Set(["null", "Null", "NULL", "~", "true", "True", "TRUE"]);
-["false", "False", "FALSE", ".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN"].forEach((w) =>
-  NOT_STRINGS.add(w),
-);
 const BLOCK_KEY = /^([A-Za-z_][A-Za-z0-9_./-]*):(?: +|$)/;
-const SMALL_INTEGER = /^(?:0|-?[1-9][0-9]{0,14})$/;
-// Raw control characters, line and paragraph separators and the byte-order mark: YAML and
-// JSON disagree on some of them, so text holding one goes the long way.
-// eslint-disable-next-line no-control-regex
-const UNSAFE_IN_QUOTES = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/;
-// The same, anywhere in the text, line feeds apart (tabs and carriage returns included).
+// Raw control characters, line and paragraph separators and the byte-order mark, line
+// feeds apart (tabs and carriage returns included): YAML and JSON disagree on some of
+// them, so text holding one goes the long way.
 // eslint-disable-next-line no-control-regex
 const UNSAFE_ANYWHERE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/;
-
-/** How many spaces the text starts with (YAML's indentation is spaces only). */
-function leadingSpaces(text: string): number {
-  let i = 0;
-  while (text.charCodeAt(i) === 0x20) i += 1;
-  return i;
-}
-
-/** Where the text ends without its trailing spaces, at or after `from`. */
-function endWithoutSpaces(text: string, from = 0): number {
-  let end = text.length;
-  while (end > from && text.charCodeAt(end - 1) === 0x20) end -= 1;
-  return end;
-}
-
-// YAML's white space is spaces and tabs only (String.trim would take NBSP and more).
-// Loops, not / +$/: that pattern retries at every space of a line, and a rendered
-// manifest has thousands of lines.
-const trimSpacesEnd = (text: string) => text.slice(0, endWithoutSpaces(text));
-const trimSpacesStart = (text: string) => text.slice(leadingSpaces(text));
-
-function plainScalar(text: string): string | number | boolean | null {
-  if (text === "null") return null;
-  if (text === "true") return true;
-  if (text === "false") return false;
-  if (SMALL_INTEGER.test(text)) return Number(text);
-  if (NOT_STRINGS.has(text) || INDICATOR_START.test(text) || CORE_NUMBER.test(text)) outside();
-  if (text.includes(": ") || text.endsWith(":") || text.includes("\t")) outside();
-  return text;
-}
-
-/** The double-quoted scalar starting at `start`: its value and the index after it. */
-function quoted(line: string, start: number): [string, number] {
-  let end = start + 1;
-  for (;;) {
-    const next = line.indexOf('"', end);
-    if (next < 0) outside(); // continues on the next line
-    let backslashes = 0;
-    for (let i = next - 1; line[i] === "\\"; i -= 1) backslashes += 1;
-    end = next + 1;
-    if (backslashes % 2 === 0) break;
-  }
-  const token = line.slice(start, end);
-  if (UNSAFE_IN_QUOTES.test(token)) outside();
-  // JSON's escapes are a subset of YAML's with the same meaning; JSON.parse refuses the
-  // others (\x41, \0, \e, \N, ...), which the yaml package then reads.
-  try {
-    return [JSON.parse(token) as string, end];
-  } catch {
-    return outside();
-  }
-}
-
-function skipSpaces(line: string, at: number): number {
-  let i = at;
-  while (line[i] === " ") i += 1;
-  return i;
-}
-
-const FLOW_INDICATORS = new Set([",", "[", "]", "{", "}"]);
-const AFTER_FLOW_KEY = new Set([" ", ",", "}"]);
-
-/** The single-quoted scalar starting at `start` (`''` is a quote): value, index after. */
-function singleQuoted(line: string, start: number): [string, number] {
-  let at = start + 1;
-  for (;;) {
-    const next = line.indexOf("'", at);
-    if (next < 0) outside(); // continues on the next line
-    if (line[next + 1] !== "'")
-      return [line.slice(start + 1, next).replaceAll("''", "'"), next + 1];
-    at = next + 2;
-  }
-}
-
-/** A quoted scalar of either kind at `at`, or undefined when none starts there. */
-function quotedAt(line: string, at: number): [string, number] | undefined {
-  if (line[at] === '"') return quoted(line, at);
-  if (line[at] === "'") return singleQuoted(line, at);
-  return undefined;
-}
-
-/** Where a plain scalar inside a flow collection ends: before `,`, `]`, `}` or `: `. */
-function flowPlainEnd(line: string, start: number): number {
-  let i = start;
-  for (; i < line.length; i += 1) {
-    const c = line[i] ?? "";
-    if (FLOW_INDICATORS.has(c)) break;
-    if (c === ":" && AFTER_FLOW_KEY.has(line[i + 1] ?? "")) break;
-    if (c === "#" && line[i - 1] === " ") outside();
-  }
-  return i;
-}
-
-function flowScalar(line: string, at: number): [unknown, number] {
-  const quotedScalar = quotedAt(line, at);
-  if (quotedScalar) return quotedScalar;
-  const end = flowPlainEnd(line, at);
-  const text = trimSpacesEnd(line.slice(at, end));
-  if (text === "") outside();
-  return [plainScalar(text), end];
-}
-
-function flowValue(line: string, at: number): [unknown, number] {
-  if (line[at] === "{") return flowMapping(line, at);
-  if (line[at] === "[") return flowSequence(line, at);
-  return flowScalar(line, at);
-}
-
-function setKey(map: Record<string, unknown>, key: unknown, value: unknown): void {
-  if (typeof key !== "string" || key === "__proto__" || Object.hasOwn(map, key)) outside();
-  map[key] = value;
-}
-
-/** Items of a flow collection from `open`+1 to its closing character. */
-function flowItems(line: string, open: number, close: string, item: (at: number) => number) {
-  let i = skipSpaces(line, open + 1);
-  if (line[i] === close) return i + 1;
-  for (;;) {
-    i = skipSpaces(line, item(i));
-    if (line[i] === close) return i + 1;
-    if (line[i] !== ",") outside();
-    i = skipSpaces(line, i + 1);
-    if (line[i] === close) outside(); // a trailing comma: valid YAML, not ours
-  }
-}
-
-function flowMapping(line: string, open: number): [Record<string, unknown>, number] {
-  const map: Record<string, unknown> = {};
-  const end = flowItems(line, open, "}", (at) => {
-    const [key, afterKey] = flowScalar(line, at);
-    const colon = skipSpaces(line, afterKey);
-    if (line[colon] !== ":" || line[colon + 1] !== " ") outside();
-    const [value, afterValue] = flowValue(line, skipSpaces(line, colon + 1));
-    setKey(map, key, value);
-    return afterValue;
-  });
-  return [map, end];
-}
-
-function flowSequence(line: string, open: number): [unknown[], number] {
-  const items: unknown[] = [];
-  const end = flowItems(line, open, "]", (at) => {
-    const [value, after] = flowValue(line, at);
-    if (line[skipSpaces(line, after)] === ":") outside(); // a single-pair mapping
-    items.push(value);
-    return after;
-  });
-  return [items, end];
-}
-
-/** A value that fills the rest of a line (after `key: ` or `- `), comment allowed. */
-function inlineValue(text: string): unknown {
-  if (text[0] === "{" || text[0] === "[" || text[0] === '"' || text[0] === "'") {
-    const [value, end] = flowValue(text, 0);
-    const rest = trimSpacesStart(text.slice(end));
-    if (rest !== "" && !rest.startsWith("#")) outside();
-    if (rest !== "" && text[end] !== " ") outside();
-    return value;
-  }
-  const comment = text.indexOf(" #");
-  return plainScalar(trimSpacesEnd(comment < 0 ? text : text.slice(0, comment)));
-}
 
 class BlockReader {
   private at = 0;
@@ -329,7 +159,8 @@ function blockKey(text: string): [string, string] {
   const plain = BLOCK_KEY.exec(text);
   if (plain?.[1] && !NOT_STRINGS.has(plain[1])) return [plain[1], text.slice(plain[0].length)];
   if (text[0] !== '"') outside();
-  const [key, end] = quoted(text, 0);
+  const key = quoted(text, 0);
+  const end = cursor.at;
   if (text[end] !== ":" || (text[end + 1] ?? " ") !== " ") outside();
   return [key, trimSpacesStart(text.slice(end + 1))];
 }
@@ -359,7 +190,7 @@ function documents(text: string): Line[][] {
   if (UNSAFE_ANYWHERE.test(text)) outside();
   const docs: Line[][] = [[]];
   for (const raw of text.split("\n")) {
-    const indent = leadingSpaces(raw);
+    const indent = skipSpaces(raw, 0);
     if (indent === 0 && isMarker(raw)) docs.push([]);
     else {
       const body = raw.slice(indent, endWithoutSpaces(raw, indent));
