@@ -16,18 +16,31 @@
  */
 import { createHash } from "node:crypto";
 import type { ObjectWriter } from "../kube/interfaces.ts";
-import type { KubeObject } from "../kube/object.ts";
-import { ourFields, withoutHandedOverFields } from "./field-ownership.ts";
+import type { KubeObject, ManagedFieldsEntry } from "../kube/object.ts";
+import { handedOverIn, ourFieldsIn } from "./field-ownership.ts";
 import { identity } from "./identity.ts";
+import { remembered, rememberedBy } from "./remember.ts";
 
 interface AppliedRecord {
   readonly content: string;
   readonly fields: string;
 }
 
-function contentHash(object: KubeObject): string {
-  return createHash("sha256").update(JSON.stringify(object)).digest("hex");
-}
+// Remembered per object: a no-op reconcile hands over the same desired and live objects,
+// whose serialisation and hashing were most of its CPU time (bench:operator, no-op rows).
+const contentHash = remembered((object: KubeObject): string =>
+  createHash("sha256").update(JSON.stringify(object)).digest("hex"),
+);
+// Field sets are remembered per managedFields list: the cache hands out shallow copies of
+// its entries (object-cache.ts), which share it, and a new list means a new object version.
+const NO_ENTRIES: readonly ManagedFieldsEntry[] = [];
+const entriesOf = (live: KubeObject) => live.metadata.managedFields ?? NO_ENTRIES;
+const fieldsIn = remembered(ourFieldsIn);
+const ourFieldsOf = (live: KubeObject) => fieldsIn(entriesOf(live));
+const handedOver = rememberedBy(handedOverIn);
+/** The desired object minus the fields another manager took (field-ownership.ts). */
+const toSend = (desired: KubeObject, live: KubeObject | undefined) =>
+  live ? handedOver(desired, entriesOf(live)) : desired;
 
 export type WriteCounter = (verb: "apply" | "delete" | "create" | "update", kind: string) => void;
 
@@ -48,16 +61,16 @@ export class ObjectApplier {
   ): Promise<{ wrote: boolean; live: KubeObject; why?: string }> {
     const key = identity(desired);
     const record = this.records.get(key);
-    let toApply = withoutHandedOverFields(desired, live);
+    let toApply = toSend(desired, live);
     let content = contentHash(toApply);
-    if (record?.content === content && (!live || record.fields !== ourFields(live))) {
+    if (record?.content === content && (!live || record.fields !== ourFieldsOf(live))) {
       // The cache disagrees with our last apply: it may simply lag behind our own write
       // (the watch event is on its way), so ask the API server before writing again.
       live = await this.ssa.get(desired);
-      toApply = withoutHandedOverFields(desired, live);
+      toApply = toSend(desired, live);
       content = contentHash(toApply);
     }
-    if (live && record?.content === content && record.fields === ourFields(live)) {
+    if (live && record?.content === content && record.fields === ourFieldsOf(live)) {
       return { wrote: false, live };
     }
     const why = !live
@@ -69,7 +82,7 @@ export class ObjectApplier {
           : "fields we own were changed by another manager";
     const applied = await this.ssa.apply(toApply, { force: true });
     this.countWrite("apply", desired.kind);
-    this.records.set(key, { content, fields: ourFields(applied) });
+    this.records.set(key, { content, fields: ourFieldsOf(applied) });
     return { wrote: true, live: applied, why };
   }
 

@@ -16,10 +16,18 @@ export const TOOLING_ANNOTATION = "applyset.kubernetes.io/tooling";
 export const GROUP_KINDS_ANNOTATION = "applyset.kubernetes.io/contains-group-kinds";
 export const TOOLING = "meshkeeper/v0.1.0";
 
+const applySetIds = new Map<string, string>();
+
 /** The KEP's id: base64url(sha256("<name>.<namespace>.<Kind>.<group>")), unpadded. */
 export function applySetId(parentName: string): string {
-  const digest = createHash("sha256").update(`${parentName}..${KIND}.${GROUP}`).digest();
-  return `applyset-${digest.toString("base64url")}-v1`;
+  // Asked for every live object by prune on every reconcile: one hash per name is enough.
+  let id = applySetIds.get(parentName);
+  if (id === undefined) {
+    const digest = createHash("sha256").update(`${parentName}..${KIND}.${GROUP}`).digest();
+    id = `applyset-${digest.toString("base64url")}-v1`;
+    applySetIds.set(parentName, id);
+  }
+  return id;
 }
 
 export const NEVER_MEMBERS = new Set(["Namespace", "CustomResourceDefinition"]);

@@ -8,6 +8,7 @@ import { CaReason, ConditionType } from "../api/conditions.ts";
 import type { MeshConfigStatus } from "../api/mesh-config-status.ts";
 import type { KubeObject } from "../kube/object.ts";
 import type { CaState } from "./certificate-authority.ts";
+import { rememberedBy } from "./remember.ts";
 import type { ComponentCondition } from "./summary.ts";
 
 import { CA_HASH_ANNOTATION } from "../api/distribution.ts";
@@ -59,6 +60,11 @@ export function caExpiry(ca: Extract<CaState, { kind: "ready" }>) {
 
 /** istiod's Deployment with the CA hash on its pod template; other objects unchanged. */
 export function withCaHash(object: KubeObject, hash: string): KubeObject {
+  return hashed(object, hash);
+}
+
+// Remembered per object and hash: a no-op reconcile gets the same Deployment back.
+const hashed = rememberedBy((object: KubeObject, hash: string): KubeObject => {
   if (
     object.kind !== "Deployment" ||
     object.metadata.labels?.["app.kubernetes.io/component"] !== "istiod"
@@ -79,4 +85,4 @@ export function withCaHash(object: KubeObject, hash: string): KubeObject {
       },
     },
   };
-}
+});

@@ -7,11 +7,13 @@
  * report a conflict on every reconcile.
  */
 import { FIELD_MANAGER } from "../kube/server-side-apply.ts";
-import type { KubeObject } from "../kube/object.ts";
+import type { KubeObject, ManagedFieldsEntry } from "../kube/object.ts";
+
+type Entries = readonly ManagedFieldsEntry[];
 
 /** True when a manager other than ours owns `field` somewhere in the object. */
-function ownedByAnother(live: KubeObject, field: string): boolean {
-  return (live.metadata.managedFields ?? []).some(
+function ownedByAnother(entries: Entries, field: string): boolean {
+  return entries.some(
     (entry) =>
       entry.manager !== FIELD_MANAGER &&
       JSON.stringify(entry.fieldsV1 ?? {}).includes(`"f:${field}"`),
@@ -23,8 +25,13 @@ export function withoutHandedOverFields(
   desired: KubeObject,
   live: KubeObject | undefined,
 ): KubeObject {
-  if (desired.kind !== "ValidatingWebhookConfiguration" || !live) return desired;
-  if (!ownedByAnother(live, "failurePolicy")) return desired;
+  return live ? handedOverIn(desired, live.metadata.managedFields ?? []) : desired;
+}
+
+/** withoutHandedOverFields against a live object's managedFields. */
+export function handedOverIn(desired: KubeObject, entries: Entries): KubeObject {
+  if (desired.kind !== "ValidatingWebhookConfiguration") return desired;
+  if (!ownedByAnother(entries, "failurePolicy")) return desired;
   const webhooks = (desired.webhooks as Record<string, unknown>[] | undefined) ?? [];
   return {
     ...desired,
@@ -36,7 +43,12 @@ export function withoutHandedOverFields(
 
 /** Our own Apply entry (not the status one): what the API server says we own. */
 export function ourFields(live: KubeObject): string {
-  const entry = (live.metadata.managedFields ?? []).find(
+  return ourFieldsIn(live.metadata.managedFields ?? []);
+}
+
+/** ourFields of a live object's managedFields. */
+export function ourFieldsIn(entries: Entries): string {
+  const entry = entries.find(
     (e) => e.manager === FIELD_MANAGER && e.operation === "Apply" && !e.subresource,
   );
   return canonicalJson(entry?.fieldsV1 ?? null);

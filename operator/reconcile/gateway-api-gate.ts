@@ -2,13 +2,15 @@
  * The Gateway API gate of one run (I/O: one read of the cluster's gateways CRD): the
  * rendered mesh as the cluster's Gateway API CRDs allow it (gateway-api-check.ts decides):
  * refused (Stalled/GatewayAPIVersionUnsupported), without our CRDs (the cluster's are
- * newer), or as rendered. The read goes to the API server, not the cache: the CRD is not
- * an owned kind the watches follow.
+ * newer), or as rendered. The CRD comes from the cache when it is ours (Managed: applied
+ * by us, labelled, so the CRD watch follows it), else from the API server (External, or a
+ * newer one someone else installed, which the label-selected watch does not see): a no-op
+ * reconcile of a Managed mesh sends no read for it.
  */
 import type { RenderedObject } from "../render/render.ts";
 import { RefusedReason } from "../api/conditions.ts";
 import type { MeshConfigSpec } from "../api/mesh-config-spec.ts";
-import type { ObjectWriter } from "../kube/interfaces.ts";
+import type { ObjectReader, ObjectWriter } from "../kube/interfaces.ts";
 import { lookupVersion } from "../render/istio-versions.ts";
 import type { Desired } from "./desired.ts";
 import {
@@ -22,12 +24,18 @@ import type { IstioCrds } from "./post-render.ts";
 /** How often a mesh stalled on the cluster's Gateway API CRDs looks at them again. */
 export const GATEWAY_API_RECHECK_MS = 30_000;
 
+/** Where the gateways CRD is read: the watch cache first, then the API server. */
+export interface GatewayCrdSource {
+  readonly cache: Pick<ObjectReader, "get">;
+  readonly server: Pick<ObjectWriter, "get">;
+}
+
 type Rendered = Extract<Desired, { kind: "rendered" }>;
 type Refused = Extract<Desired, { kind: "refused" }>;
 
 /** The rendered mesh as the cluster's Gateway API CRDs allow: refused, or what to apply. */
 export async function withGatewayApi(
-  api: Pick<ObjectWriter, "get">,
+  api: GatewayCrdSource,
   spec: MeshConfigSpec,
   rendered: Rendered,
   istioCrds: IstioCrds,
@@ -42,13 +50,13 @@ export async function withGatewayApi(
  * (newer than ours), or undefined (ours are applied, or none are needed).
  */
 async function gatewayApiCheck(
-  api: Pick<ObjectWriter, "get">,
+  api: GatewayCrdSource,
   spec: MeshConfigSpec,
   istioCrds: IstioCrds,
 ): Promise<Refused | { kind: "keep" } | undefined> {
   if (!spec.gatewayAPI.enabled) return undefined;
   const need = { ...spec.gatewayAPI, version: lookupVersion(spec.version).gatewayAPI };
-  const live = await api.get(GATEWAY_CRD);
+  const live = (await api.cache.get(GATEWAY_CRD)) ?? (await api.server.get(GATEWAY_CRD));
   const message = gatewayApiRefusal(need, live, istioCrds);
   if (message !== undefined)
     return { kind: "refused", reason: RefusedReason.GatewayAPIVersionUnsupported, message };

@@ -12,6 +12,7 @@ import type { RenderedObject } from "../render/render.ts";
 import { groupKindsValue, isMember } from "./apply-set.ts";
 import { groupKind } from "./identity.ts";
 import { asMember } from "./prune.ts";
+import { rememberedBy } from "./remember.ts";
 
 export type IstioCrds = "managed" | "external";
 
@@ -23,6 +24,23 @@ export interface PostRendered {
 }
 
 export function postRender(
+  rendered: readonly RenderedObject[],
+  parentName: string,
+  istioCrds: IstioCrds,
+): PostRendered {
+  return postRendered(rendered, `${parentName}/${istioCrds}`);
+}
+
+// Remembered per rendered list: the same render (remembered per generation) yields the same
+// objects, so the applier's per-object hashes are remembered too (remember.ts).
+const postRendered = rememberedBy(
+  (rendered: readonly RenderedObject[], key: string): PostRendered => {
+    const [parentName = "", istioCrds] = key.split("/");
+    return members(rendered, parentName, istioCrds as IstioCrds);
+  },
+);
+
+function members(
   rendered: readonly RenderedObject[],
   parentName: string,
   istioCrds: IstioCrds,

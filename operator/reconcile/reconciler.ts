@@ -127,7 +127,8 @@ export class Reconciler {
     const rendered = this.desiredOf(mc, validated.spec, revisions.plan);
     if (rendered.kind !== "rendered") return this.stall(mc, rendered, log);
     const istioCrds = this.options.istioCrds ?? "managed";
-    const desired = await withGatewayApi(this.options.api, validated.spec, rendered, istioCrds);
+    const crds = { cache: this.options.cache, server: this.options.api };
+    const desired = await withGatewayApi(crds, validated.spec, rendered, istioCrds);
     if (desired.kind === "refused") {
       // The cluster, not the spec, may change this: look again now and then.
       const stalled = await this.stall(mc, desired, log);

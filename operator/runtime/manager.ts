@@ -168,14 +168,19 @@ export class Manager {
     this.triggers.delete(key);
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    const cpuAtStart = process.cpuUsage();
+    const cpuSeconds = () => {
+      const { user, system } = process.cpuUsage(cpuAtStart);
+      return (user + system) / 1e6;
+    };
     try {
       const outcome = await this.reconciler.reconcile(key, log);
-      this.metrics.observeReconcile(outcome.result, seconds());
+      this.metrics.observeReconcile(outcome.result, seconds(), cpuSeconds());
       log.debug({ ms: Math.round(seconds() * 1000), writes: outcome.writes }, "reconcile done");
       this.options.onReconciled?.(key, outcome);
       return outcome;
     } catch (error) {
-      this.metrics.observeReconcile("error", seconds());
+      this.metrics.observeReconcile("error", seconds(), cpuSeconds());
       throw error;
     }
   }

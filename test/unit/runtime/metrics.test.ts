@@ -4,7 +4,7 @@ import { OperatorMetrics } from "../../../operator/runtime/metrics.ts";
 describe("operator metrics", () => {
   it("exposes every operator metric after observations", async () => {
     const metrics = new OperatorMetrics();
-    metrics.observeReconcile("success", 0.02);
+    metrics.observeReconcile("success", 0.02, 0.004);
     metrics.observeReconcile("error", 1.5);
     metrics.countWrite("apply", "Deployment");
     metrics.countWatchRestart("MeshConfig");
@@ -24,6 +24,9 @@ describe("operator metrics", () => {
     expect(text).toContain('meshkeeper_reconcile_total{result="stalled"} 0');
     expect(text).toContain("meshkeeper_reconcile_duration_seconds_count 2");
     expect(text).toContain('meshkeeper_reconcile_duration_seconds_bucket{le="0.025"} 1');
+    // CPU time only where the caller measured it (the manager always does).
+    expect(text).toContain("meshkeeper_reconcile_cpu_seconds_count 1");
+    expect(text).toContain('meshkeeper_reconcile_cpu_seconds_bucket{le="0.005"} 1');
     expect(text).toContain("meshkeeper_workqueue_depth 3");
     expect(text).toContain('meshkeeper_api_writes_total{verb="apply",kind="Deployment"} 1');
     expect(text).toContain('meshkeeper_watch_restarts_total{kind="MeshConfig"} 1');
