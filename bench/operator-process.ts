@@ -86,6 +86,9 @@ export interface Scrape {
   readonly reconciles: number;
   readonly durationSum: number;
   readonly durationCount: number;
+  /** The process's CPU time while reconciles ran (meshkeeper_reconcile_cpu_seconds). */
+  readonly cpuSum: number;
+  readonly cpuCount: number;
   readonly queueDepth: number;
   readonly heapUsedMiB: number;
   readonly heapTotalMiB: number;
@@ -132,6 +135,8 @@ export function parseMetrics(text: string): Scrape {
     reconciles: sumOf(text, "meshkeeper_reconcile_total"),
     durationSum: sample(text, "meshkeeper_reconcile_duration_seconds_sum"),
     durationCount: sample(text, "meshkeeper_reconcile_duration_seconds_count"),
+    cpuSum: sample(text, "meshkeeper_reconcile_cpu_seconds_sum"),
+    cpuCount: sample(text, "meshkeeper_reconcile_cpu_seconds_count"),
     queueDepth: sample(text, "meshkeeper_workqueue_depth"),
     heapUsedMiB: sample(text, "meshkeeper_nodejs_heap_size_used_bytes") / 1024 / 1024,
     heapTotalMiB: sample(text, "meshkeeper_nodejs_heap_size_total_bytes") / 1024 / 1024,
@@ -232,6 +237,16 @@ export class OperatorProcess {
   async scrape(): Promise<Scrape> {
     const response = await fetch(`http://127.0.0.1:${this.port}/metrics`);
     return parseMetrics(await response.text());
+  }
+
+  /**
+   * Reconciles that ended in a converge, from the log ("reconciled" or "waiting: ..."):
+   * waiting for one by the log costs the operator nothing, where polling /metrics would
+   * have it render its metrics while the reconcile being timed runs.
+   */
+  converges(): number {
+    return this.lines.filter((l) => l.msg === "reconciled" || l.msg?.startsWith("waiting: "))
+      .length;
   }
 
   /** Waits until no reconcile has finished for quietMs and nothing is queued. */

@@ -19,21 +19,24 @@
  * from its -v=6 request log (PATCH and DELETE). Per object: writes / objects in the new manifest.
  * Run: npm run bench:upgrade [-- --from 1.30.5 --to 1.31.1 --replicas 2 --grace 0 --pods 10]
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { fileNameOf, renderFile, toYaml } from "../operator/cli/render.ts";
 import { RestClient } from "../operator/kube/rest-client.ts";
-import { cleanupOnExit } from "../operator/local/cleanup-on-exit.ts";
 import { LocalControlPlane } from "../operator/local/control-plane.ts";
 import { podLatencyFromEnv } from "../operator/local/kwok-stages.ts";
-import type { MeshConfigObject } from "../operator/reconcile/mesh-config-object.ts";
 import type { RenderedObject } from "../operator/render/render.ts";
+import { injectedPod } from "../test/fixtures/injected-pod.ts";
 import {
-  kubectl,
-  kubectlOk,
-  requestsByVerb,
+  applyUntilReady,
+  benchWork,
+  ByHand,
+  meshConfigOf,
+  writeManifest,
+  type Manifest,
+} from "./mesh-setup.ts";
+import {
   until,
   withOperatorCluster,
   type OperatorCluster,
@@ -67,15 +70,12 @@ const LATENCY_ENV = [
   .join("");
 const REPRODUCE = `${LATENCY_ENV}npm run bench:upgrade -- --from ${FROM} --to ${TO} --replicas ${REPLICAS} --grace ${GRACE} --pods ${PODS}`;
 const APPS = "bench-apps";
-const MESH_PATH = "/apis/meshkeeper.dev/v1alpha1/meshconfigs/default";
 const TIMEOUT_MS = 300_000;
 
 type Strategy = "InPlace" | "RevisionBased";
 
-const work = mkdtempSync(join(tmpdir(), "meshkeeper-bench-upgrade-"));
-const unregisterWork = cleanupOnExit(() => {
-  rmSync(work, { recursive: true, force: true });
-});
+const workDir = benchWork("meshkeeper-bench-upgrade-");
+const work = workDir.dir;
 
 /** The mesh upgraded: istiod and two gateways, each with REPLICAS pods, no autoscaling. */
 function meshConfig(version: string, strategy: Strategy) {
@@ -129,36 +129,6 @@ interface Row {
 
 // ---------------------------------------------------------------- the workloads
 
-function injectedPod(name: string, revision: string, version: string) {
-  const image = `docker.io/istio/proxyv2:${version}`;
-  return {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: {
-      name,
-      namespace: APPS,
-      labels: { app: "shop", "service.istio.io/canonical-name": "shop" },
-      annotations: {
-        "istio.io/rev": revision,
-        "sidecar.istio.io/status": JSON.stringify({
-          initContainers: ["istio-init"],
-          containers: ["shop", "istio-proxy"],
-          volumes: ["istio-envoy"],
-          imagePullSecrets: null,
-          revision,
-        }),
-      },
-    },
-    spec: {
-      initContainers: [{ name: "istio-init", image }],
-      containers: [
-        { name: "shop", image: "registry.example/shop:1.0" },
-        { name: "istio-proxy", image },
-      ],
-    },
-  };
-}
-
 async function createWorkloads(client: RestClient, revision: string, version: string) {
   await client
     .send({
@@ -171,7 +141,12 @@ async function createWorkloads(client: RestClient, revision: string, version: st
     await client.send({
       method: "POST",
       path: `/api/v1/namespaces/${APPS}/pods`,
-      body: injectedPod(`shop-${version.replaceAll(".", "-")}-${i}`, revision, version),
+      body: injectedPod({
+        name: `shop-${version.replaceAll(".", "-")}-${i}`,
+        namespace: APPS,
+        revision,
+        proxy: version,
+      }),
     });
 }
 
@@ -195,18 +170,6 @@ function revisionOf(rendered: readonly RenderedObject[]): string {
 
 // ---------------------------------------------------------------- the operator
 
-function meshConfigOf(client: RestClient): Promise<MeshConfigObject | undefined> {
-  return client.send<MeshConfigObject>({ method: "GET", path: MESH_PATH }).catch(() => undefined);
-}
-
-/** Ready=True computed for the MeshConfig's current generation. */
-async function readyNow(client: RestClient): Promise<MeshConfigObject | undefined> {
-  const mc = await meshConfigOf(client);
-  const current = mc !== undefined && mc.status?.observedGeneration === mc.metadata.generation;
-  const ready = mc?.status?.conditions?.find((c) => c.type === "Ready");
-  return current && ready?.status === "True" ? mc : undefined;
-}
-
 function objectWrites(before: Scrape, after: Scrape): { writes: number; byKind: string } {
   const byKind = [...after.writesByKind]
     .map(([kind, n]): [string, number] => [kind, n - (before.writesByKind.get(kind) ?? 0)])
@@ -219,18 +182,20 @@ function objectWrites(before: Scrape, after: Scrape): { writes: number; byKind: 
 async function operatorUpgrade(strategy: Strategy): Promise<Row> {
   return withOperatorCluster(async ({ plane, client, operator }: OperatorCluster) => {
     const config = plane.kubeconfigPath;
-    await kubectlOk(config, ["apply", "--server-side", "-f", writeMeshConfig(FROM, strategy)]);
-    const old = await until("the old version Ready", () => readyNow(client), TIMEOUT_MS, 100);
+    const old = await applyUntilReady(
+      config,
+      client,
+      writeMeshConfig(FROM, strategy),
+      TIMEOUT_MS,
+      100,
+    );
     await createWorkloads(client, old.status?.revisions?.[0]?.name ?? "default", FROM);
     const before = await operator.settle(1_000);
     const started = Date.now();
-    await kubectlOk(config, ["apply", "--server-side", "-f", writeMeshConfig(TO, strategy)]);
-    const ready = await until(
-      "Ready for the new version",
-      async () => {
-        const mc = await readyNow(client);
-        return mc?.status?.istioVersion === TO && mc;
-      },
+    const ready = await applyUntilReady(
+      config,
+      client,
+      writeMeshConfig(TO, strategy),
       TIMEOUT_MS,
       20,
     );
@@ -279,88 +244,23 @@ async function operatorUpgrade(strategy: Strategy): Promise<Row> {
 
 // ---------------------------------------------------------------- kubectl by hand
 
-function writeManifest(rendered: readonly RenderedObject[], name: string) {
-  const crds = join(work, name, "crds");
-  const rest = join(work, name, "rest");
-  mkdirSync(crds, { recursive: true });
-  mkdirSync(rest, { recursive: true });
-  rendered.forEach((o, index) => {
-    const folder = o.object.kind === "CustomResourceDefinition" ? crds : rest;
-    writeFileSync(join(folder, fileNameOf(index, o)), toYaml(o.object));
-  });
-  return { crds, rest };
-}
-
 function identity({ object }: RenderedObject): string {
   return `${object.kind}/${object.metadata.namespace ?? ""}/${object.metadata.name}`;
-}
-
-class Kubectl {
-  readonly requests = new Map<string, number>();
-  private readonly config: string;
-  private readonly cacheDir: string;
-
-  constructor(config: string, cacheDir: string) {
-    this.config = config;
-    this.cacheDir = cacheDir;
-  }
-
-  async run(args: readonly string[]): Promise<void> {
-    const result = await kubectl(this.config, [...args, "-v=6", `--cache-dir=${this.cacheDir}`]);
-    for (const [verb, n] of requestsByVerb(result.stderr))
-      this.requests.set(verb, (this.requests.get(verb) ?? 0) + n);
-    if (result.code !== 0)
-      throw new Error(
-        `kubectl ${args.join(" ")} failed (${result.code}): ${result.stderr.slice(-2000)}`,
-      );
-  }
-
-  writes(): number {
-    return (this.requests.get("PATCH") ?? 0) + (this.requests.get("DELETE") ?? 0);
-  }
-
-  /** Server-side apply of a manifest: CRDs, Established, then the rest (retried once discovery knows Istio's kinds). */
-  async apply(manifest: { crds: string; rest: string }): Promise<void> {
-    const ssa = ["apply", "--server-side", "--force-conflicts", "--field-manager=by-hand"];
-    await this.run([...ssa, "-f", manifest.crds]);
-    await this.run(["wait", "--for=condition=Established", "--timeout=60s", "-f", manifest.crds]);
-    for (let pass = 1; ; pass += 1) {
-      try {
-        await this.run([...ssa, "-f", manifest.rest]);
-        return;
-      } catch (error) {
-        if (pass >= 5) throw error;
-      }
-    }
-  }
-
-  /** kubectl rollout status of every Deployment of the manifest, one after the other. */
-  async rolloutStatus(rendered: readonly RenderedObject[]): Promise<void> {
-    for (const { object } of rendered.filter((r) => r.object.kind === "Deployment"))
-      await this.run([
-        "rollout",
-        "status",
-        `deployment/${object.metadata.name}`,
-        "-n",
-        object.metadata.namespace ?? "default",
-        "--timeout=300s",
-      ]);
-  }
 }
 
 async function kubectlUpgrade(strategy: Strategy): Promise<Row> {
   const old = renderFile(writeMeshConfig(FROM, strategy));
   const next = renderFile(writeMeshConfig(TO, strategy));
-  const oldManifest = writeManifest(old, `kubectl-${strategy}-old`);
-  const newManifest = writeManifest(next, `kubectl-${strategy}-new`);
+  const oldManifest: Manifest = writeManifest(old, join(work, `kubectl-${strategy}-old`));
+  const newManifest = writeManifest(next, join(work, `kubectl-${strategy}-new`));
   const plane = await LocalControlPlane.start();
   try {
-    const setup = new Kubectl(plane.kubeconfigPath, join(work, `cache-${strategy}`));
+    const setup = new ByHand(plane.kubeconfigPath, join(work, `cache-${strategy}`), "by-hand");
     await setup.apply(oldManifest);
     await setup.rolloutStatus(old);
     const client = new RestClient(plane.adminConfig());
     await createWorkloads(client, revisionOf(old), FROM);
-    const timed = new Kubectl(plane.kubeconfigPath, join(work, `cache-${strategy}`));
+    const timed = new ByHand(plane.kubeconfigPath, join(work, `cache-${strategy}`), "by-hand");
     const started = Date.now();
     await timed.apply(newManifest);
     await timed.rolloutStatus(next);
@@ -431,6 +331,5 @@ try {
     REPRODUCE,
   );
 } finally {
-  unregisterWork();
-  rmSync(work, { recursive: true, force: true });
+  workDir.remove();
 }
