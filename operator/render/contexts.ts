@@ -133,6 +133,8 @@ export function policiesContext(mesh: EffectiveConfig) {
     mesh,
     policyLabels: { "istio.io/rev": mesh.revisionLabel },
     denyAll: mesh.spec.security.authorization === "DenyAll",
+    // Ambient's waypoints bind policies by targetRefs only (docs/ambient.md).
+    waypointDenyAll: mesh.spec.security.authorization === "DenyAll" && mesh.ambient !== null,
     gateways: mesh.gateways.map((g) => ({ ...g, policyName: `meshkeeper-allow-${g.name}` })),
     telemetryEnabled: accessLogging || tracing !== undefined,
     tracing: tracing

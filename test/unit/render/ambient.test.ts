@@ -163,6 +163,35 @@ describe("spec.dataPlane.mode", () => {
       expect(r.object.metadata.namespace).toBe("mesh-cp");
   });
 
+  it("DenyAll with ambient: allow-nothing for every waypoint too, bound by its GatewayClass", () => {
+    const policies = (input: MeshConfigSpecInput) =>
+      renderSpec(input)
+        .filter((r) => r.object.kind === "AuthorizationPolicy")
+        .map((r) => r.object);
+    const denyAll = { security: { authorization: "DenyAll" } } as const;
+    for (const mode of ["ambient", "both"] as const) {
+      const waypoints = policies({ ...base, ...denyAll, dataPlane: { mode } }).find(
+        (p) => p.metadata.name === "allow-nothing-waypoints",
+      );
+      // An ALLOW without rules in the root namespace, attached to the waypoints' class.
+      expect(waypoints).toMatchObject({
+        apiVersion: "security.istio.io/v1",
+        metadata: { namespace: "istio-system" },
+        spec: {
+          targetRefs: [
+            { group: "gateway.networking.k8s.io", kind: "GatewayClass", name: "istio-waypoint" },
+          ],
+        },
+      });
+      expect(Object.keys(waypoints?.spec as object)).toEqual(["targetRefs"]);
+    }
+    // No waypoints without ambient; nothing to deny with AllowAll.
+    const names = (input: MeshConfigSpecInput) => policies(input).map((p) => p.metadata.name);
+    expect(names({ ...base, ...denyAll })).not.toContain("allow-nothing-waypoints");
+    expect(names({ ...base, ...denyAll })).toContain("allow-nothing");
+    expect(names({ ...base, dataPlane: { mode: "ambient" } })).toEqual([]);
+  });
+
   it("rolls the node agents out in istiod's phase, and watches DaemonSets", () => {
     for (const r of ambient.filter((o) => o.object.kind === "DaemonSet"))
       expect(phaseName(phaseOf(r))).toBe("istiod");
