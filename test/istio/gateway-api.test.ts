@@ -23,7 +23,7 @@ import { lookupVersion } from "../../operator/render/istio-versions.ts";
 import { uniqueName } from "../integration/cluster-client.ts";
 import { until } from "../integration/operator-harness.ts";
 import { mesh } from "../fixtures/test-mesh.ts";
-import { connectionManagers, type Envoy } from "./envoy-config.ts";
+import { connectionManagers, routeConfig, virtualHost, type Envoy } from "./envoy-config.ts";
 import { diff } from "./injection-diff.ts";
 import {
   caSecret,
@@ -238,19 +238,22 @@ describe("the Gateway API on a real istiod", () => {
     const proxy = await gatewayProxy("ingress");
     // The Gateway's listener reaches the gateway's own xDS (its routes by RDS, http.80),
     // with the HTTPRoute's backend among its clusters.
-    const manager = await eventuallyXds(
+    const backend = `outbound|8080||${serviceHost(namespace, "cart")}`;
+    const { manager, dump } = await eventuallyXds(
       "the Gateway's HTTP listener and the route's backend on the gateway",
-      () => xdsFor(istiod, proxy),
-      (dump) => {
-        const port80 = (dump[TYPE.listener] ?? []).find((l: Envoy) => l.name === "0.0.0.0_80");
-        const backend = (dump[TYPE.cluster] ?? []).some(
-          (c: Envoy) => c.name === `outbound|8080||${serviceHost(namespace, "cart")}`,
-        );
-        return port80 && backend ? connectionManagers(port80)[0] : undefined;
+      () => xdsFor(istiod, proxy, "lds,cds", { routes: ["http.80"] }),
+      (d) => {
+        const port80 = (d[TYPE.listener] ?? []).find((l: Envoy) => l.name === "0.0.0.0_80");
+        const found = (d[TYPE.cluster] ?? []).some((c: Envoy) => c.name === backend);
+        return port80 && found ? { manager: connectionManagers(port80)[0], dump: d } : undefined;
       },
       60_000,
     );
-    expect(manager.rds?.route_config_name).toBe("http.80");
+    expect(manager?.rds?.route_config_name).toBe("http.80");
+    // The route table: the HTTPRoute's host, its path match and its backend.
+    const [rule] = virtualHost(routeConfig(dump, "http.80"), HOST).routes as Envoy[];
+    expect(rule?.match).toMatchObject({ path_separated_prefix: "/cart" });
+    expect(rule?.route?.cluster).toBe(backend);
     const shop = await get(
       `/apis/gateway.networking.k8s.io/v1/namespaces/${namespace}/httproutes/shop`,
     );

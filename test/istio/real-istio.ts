@@ -128,11 +128,20 @@ export const TYPE = {
   endpoint: "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment",
 } as const;
 
-/** What istiod sends one proxy (LDS, CDS and what follows them), as Envoy JSON. */
+/**
+ * What istiod sends one proxy (LDS, CDS and what follows them), as Envoy JSON. `wait`: the
+ * types that must be answered (default: `types` plus RDS after LDS, EDS after CDS);
+ * `routes`: route configurations to ask for by name, beyond the ones adsc derives from the
+ * listeners' ports (a gateway's are named `http.<port>`); `delta`: delta xDS with wildcard
+ * subscriptions, as ztunnel speaks it (istiod serves a SotW WDS client on demand: only the
+ * pods on its node, no Services). Workloads, services and ambient policies are merged
+ * across istiod's answers (it pushes only what changed after the first).
+ */
 export async function xdsFor(
   istiod: MeshIstiod,
   proxy: ProxyIdentity,
   types = "lds,cds",
+  options: { wait?: string; routes?: string[]; delta?: boolean } = {},
 ): Promise<XdsDump> {
   const meta = {
     NAMESPACE: proxy.namespace,
@@ -152,6 +161,9 @@ export async function xdsFor(
       `--node-type=${proxy.nodeType ?? "sidecar"}`,
       `--meta=${JSON.stringify(meta)}`,
       `--types=${types}`,
+      ...(options.wait ? [`--wait=${options.wait}`] : []),
+      ...(options.routes?.length ? [`--routes=${options.routes.join(",")}`] : []),
+      ...(options.delta ? ["--delta"] : []),
     ],
     { maxBuffer: 64 * 1024 * 1024 },
   );
