@@ -32,12 +32,19 @@ import {
   type ProxyIdentity,
   type RealMesh,
 } from "./real-istio.ts";
+import {
+  ADDRESS,
+  AUTHORIZATION,
+  deleteWaypointClass,
+  firstZtunnel as ztunnelOf,
+  workloadOf,
+  ztunnelIdentity,
+  ztunnelPods as ztunnelPodsOf,
+} from "./ambient-proxies.ts";
 import { createNamespace, deleteNamespace, runPod } from "./workloads.ts";
 
 const ambientNs = uniqueName("ambient");
 const plainNs = uniqueName("plain");
-const ADDRESS = "type.googleapis.com/istio.workload.Address";
-const AUTHORIZATION = "type.googleapis.com/istio.security.Authorization";
 
 type Json = Record<string, any>;
 
@@ -57,30 +64,9 @@ async function getOrUndefined(path: string): Promise<Json | undefined> {
   });
 }
 
-/** The ztunnel pods KWOK runs, with their node and IP. */
-async function ztunnelPods(): Promise<Json[]> {
-  const list = await get("/api/v1/namespaces/istio-system/pods?labelSelector=app%3Dztunnel");
-  return (list.items as Json[]).filter((p) => p.status?.phase === "Running" && p.status?.podIP);
-}
-
+const ztunnelPods = () => ztunnelPodsOf(real.admin);
 /** A ztunnel pod: the client identity of the xDS and CA requests below. */
-async function firstZtunnel(): Promise<Json> {
-  const [pod] = await ztunnelPods();
-  if (!pod) throw new Error("no Running ztunnel pod");
-  return pod;
-}
-
-function ztunnelIdentity(pod: Json): ProxyIdentity {
-  return {
-    ip: pod.status.podIP as string,
-    namespace: "istio-system",
-    workload: pod.metadata.name as string,
-    nodeType: "ztunnel",
-    serviceAccount: "ztunnel",
-    labels: pod.metadata.labels as Record<string, string>,
-    meta: { NODE_NAME: pod.spec.nodeName as string },
-  };
-}
+const firstZtunnel = () => ztunnelOf(real.admin);
 
 beforeAll(async () => {
   real = await convergeMesh({ dataPlane: { mode: "ambient" } });
@@ -105,13 +91,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await (istiod as MeshIstiod | undefined)?.stop();
   if ((real as RealMesh | undefined) === undefined) return;
-  // istiod made the waypoint class for ambient; the tier's other files expect only theirs.
-  await real.admin
-    .send({
-      method: "DELETE",
-      path: "/apis/gateway.networking.k8s.io/v1/gatewayclasses/istio-waypoint",
-    })
-    .catch(() => undefined);
+  await deleteWaypointClass(real.admin);
   await deleteNamespace(real.admin, ambientNs);
   await deleteNamespace(real.admin, plainNs);
   await real.stop();
@@ -146,17 +126,6 @@ async function boundToken(
 
 const spiffe = (namespace: string, account: string) =>
   `spiffe://cluster.local/ns/${namespace}/sa/${account}`;
-
-/** The workload of `pod` in a WDS answer, or undefined. */
-function workloadOf(
-  dump: Record<string, Json[]>,
-  namespace: string,
-  name: string,
-): Json | undefined {
-  return (dump[ADDRESS] ?? [])
-    .map((a) => a.workload as Json | undefined)
-    .find((w) => w?.namespace === namespace && w.name === name);
-}
 
 describe("ambient on a real istiod", () => {
   it("rolls the node agents out on every node and reports them in the MeshConfig's status", async () => {
