@@ -3,11 +3,11 @@
  * derived for display (label sets, argument lists, YAML text). Every key is always present
  * (null when unused) because the engine is strict about missing keys.
  */
-import { stringify } from "yaml";
 import type { EffectiveConfig } from "./effective-config.ts";
 import { injectionTemplates } from "./injection-templates.ts";
 import { injectorValues } from "./injector-values.ts";
 import type { ResolvedGateway } from "./resolve-gateway.ts";
+import { yamlText } from "./yaml-text.ts";
 
 type Expression = { key: string; operator: string; values?: string[] };
 
@@ -70,7 +70,7 @@ export function istiodContext(mesh: EffectiveConfig) {
   return {
     mesh,
     istiodLabels: istiodLabels(mesh),
-    meshYaml: stringify(mesh.meshConfig, { lineWidth: 0 }),
+    meshYaml: yamlText(mesh.meshConfig),
     istiodArgs: [
       "discovery",
       "--monitoringAddr=:15014",
@@ -111,7 +111,7 @@ export function injectorContext(mesh: EffectiveConfig) {
     // Istio's label on its injector webhook; istioctl x injector list selects by it.
     injectorWebhookLabels: { ...istiodLabels(mesh), app: "sidecar-injector" },
     injectionWebhooks: injectionWebhooks(mesh),
-    injectorConfig: stringify(config, { lineWidth: 0 }),
+    injectorConfig: yamlText(config),
     injectorValues: JSON.stringify(injectorValues(mesh), null, 2),
   };
 }
