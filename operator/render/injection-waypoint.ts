@@ -45,13 +45,15 @@ function env(mesh: EffectiveConfig): string[] {
     `- ${fieldEnv("ISTIO_META_SERVICE_ACCOUNT", "spec.serviceAccountName")}`,
     NODE_NAME_ENV,
     ...agentEnv(mesh),
+    // Upstream's order: the mesh's proxy metadata right after PROXY_CONFIG, so the entries
+    // the template fixes below win over a metadata key of the same name (the last wins).
+    ...PROXY_METADATA_ENV,
     ...GO_RUNTIME_ENV,
     "- { name: ISTIO_META_CLUSTER_ID, value: Kubernetes }",
+    ...networkEnv("ISTIO_META_NETWORK"),
     "- { name: ISTIO_META_INTERCEPTION_MODE, value: REDIRECT }",
     ...DEPLOYMENT_WORKLOAD_ENV,
-    ...networkEnv("ISTIO_META_NETWORK"),
     ...TRUST_ENV,
-    ...PROXY_METADATA_ENV,
   ];
 }
 

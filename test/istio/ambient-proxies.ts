@@ -16,7 +16,8 @@ export const AUTHORIZATION = "type.googleapis.com/istio.security.Authorization";
 
 type Json = Record<string, any>;
 
-async function get(admin: RestClient, path: string): Promise<Json | undefined> {
+/** The object at `path`, or undefined where there is none (404). */
+export async function get(admin: RestClient, path: string): Promise<Json | undefined> {
   return admin.send<Json>({ method: "GET", path }).catch((error: unknown) => {
     if ((error as { status?: number }).status === 404) return undefined;
     throw error;

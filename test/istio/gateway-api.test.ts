@@ -10,14 +10,12 @@
  * administrator's credentials) serves the injection config `istioctl manifest generate`
  * writes from the same Istio module, and deploys a twin Gateway labelled with its
  * revision; the objects both istiods create must be equal once names, UIDs and the
- * revision are read as the same (injection-diff.ts's comparison).
+ * revision are read as the same (twin-objects.ts, injection-diff.ts).
  */
-import { mkdtempSync } from "node:fs";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject as provided, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MeshConfigSpec } from "../../operator/api/mesh-config-spec.ts";
 import { validateSpec } from "../../operator/api/validate.ts";
-import { IstiodProcess } from "../../operator/local/istiod-process.ts";
+import type { IstiodProcess } from "../../operator/local/istiod-process.ts";
 import type { MeshIstiod } from "../../operator/local/mesh-istiod.ts";
 import { lookupVersion } from "../../operator/render/istio-versions.ts";
 import { uniqueName } from "../integration/cluster-client.ts";
@@ -26,7 +24,6 @@ import { mesh } from "../fixtures/test-mesh.ts";
 import { connectionManagers, routeConfig, virtualHost, type Envoy } from "./envoy-config.ts";
 import { diff } from "./injection-diff.ts";
 import {
-  caSecret,
   convergeMesh,
   eventuallyXds,
   startIstiod,
@@ -35,7 +32,7 @@ import {
   type ProxyIdentity,
   type RealMesh,
 } from "./real-istio.ts";
-import { generateUpstreamInjection, writeReferenceFiles } from "./upstream-reference.ts";
+import { comparableTwin, startReferenceIstiod } from "./twin-objects.ts";
 import {
   createNamespace,
   deleteNamespace,
@@ -267,20 +264,9 @@ describe("the Gateway API on a real istiod", () => {
   });
 
   it("deploys what upstream's kube-gateway template deploys (a reference istiod, same Gateway)", async () => {
-    const upstream = await generateUpstreamInjection(provided("istio").istioctl, spec);
-    const workDir = mkdtempSync(join(real.workDir, "istiod-reference-"));
-    await writeReferenceFiles(workDir, upstream, await caSecret(real.admin));
-    reference = await IstiodProcess.start({
-      binary: provided("istio").pilotDiscovery,
-      workDir,
-      kubeconfig: provided("cluster").kubeconfig,
-      args: istiod.container.args ?? ["discovery"],
-      env: {
-        ...istiod.env,
-        REVISION: REFERENCE_REVISION,
-        POD_NAME: "istiod-gwapi-reference",
-        POD_NAMESPACE: REFERENCE_NAMESPACE,
-      },
+    reference = await startReferenceIstiod(real, istiod, spec, {
+      revision: REFERENCE_REVISION,
+      namespace: REFERENCE_NAMESPACE,
       name: "istiod (upstream reference, Gateway API)",
     });
     await real.harness.applyAsUser(gateway("twin", { "istio.io/rev": REFERENCE_REVISION }));
@@ -296,6 +282,9 @@ describe("the Gateway API on a real istiod", () => {
       read("twin-istio").serviceAccount,
       read("twin-istio").service,
     ]);
+    const names = { referenceRevision: REFERENCE_REVISION, revision: spec.revision || "default" };
+    const comparable = (object: Json | undefined, name: string) =>
+      comparableTwin(object, name, names);
     const differences = [
       ...diff(comparable(ours, "ingress"), comparable(theirs, "twin"), "deployment"),
       ...diff(comparable(oursSvc, "ingress"), comparable(theirsSvc, "twin"), "service"),
@@ -304,48 +293,3 @@ describe("the Gateway API on a real istiod", () => {
     expect(differences).toEqual([]);
   });
 });
-
-const SERVER_FIELDS = new Set([
-  "uid",
-  "resourceVersion",
-  "creationTimestamp",
-  "managedFields",
-  "generation",
-  "clusterIP",
-  "nodePort",
-  "clusterIPs",
-  "status",
-]);
-
-/**
- * An object istiod created, with what must differ between the twins read as the same:
- * server-assigned fields and status dropped, the Gateway's name and UID and the reference's
- * revision replaced, and PROXY_CONFIG compared as parsed JSON.
- */
-function comparable(object: Json | undefined, gatewayName: string): Json {
-  const text = JSON.stringify(object ?? {}, (key, value: unknown) =>
-    SERVER_FIELDS.has(key) ? undefined : value,
-  )
-    .replaceAll(`${gatewayName}-istio`, "GATEWAY-istio")
-    .replaceAll(`"${gatewayName}"`, '"GATEWAY"')
-    .replaceAll(REFERENCE_REVISION, spec.revision || "default");
-  const copy = JSON.parse(text) as Json;
-  dropRevisionLabels(copy);
-  parseProxyConfig(copy);
-  return copy;
-}
-
-/** The twin carries the reference's revision label (copied from its Gateway); ours has none. */
-function dropRevisionLabels(object: Json): void {
-  const labels: (Json | undefined)[] = [
-    object.metadata?.labels,
-    object.spec?.template?.metadata?.labels,
-  ];
-  for (const set of labels) if (set) Reflect.deleteProperty(set, "istio.io/rev");
-}
-
-function parseProxyConfig(object: Json): void {
-  const containers: Json[] = object.spec?.template?.spec?.containers ?? [];
-  for (const env of containers.flatMap((c) => (c.env ?? []) as Json[]))
-    if (env.name === "PROXY_CONFIG") env.value = JSON.parse(env.value as string);
-}
