@@ -110,5 +110,7 @@ export const EventReason = {
   MeshReady: Reason.MeshReady,
   CAUpdated: "CAUpdated",
   TeardownTimedOut: "TeardownTimedOut",
+  /** spec.updateStrategy.updateWorkloads restarted a batch of injected workloads. */
+  WorkloadsRestarted: "WorkloadsRestarted",
 } as const;
 export type EventReason = (typeof EventReason)[keyof typeof EventReason];

@@ -28,6 +28,8 @@ export const FINALIZER = key("teardown");
 export const CA_HASH_ANNOTATION = key("ca-bundle-hash");
 /** On a CRD the API server forgot to establish: the last time the operator touched it. */
 export const NUDGE_ANNOTATION = key("establish-nudged-at");
+/** On a restarted workload's pod template: the <revision>/<version> it was restarted for. */
+export const RESTARTED_FOR_ANNOTATION = key("restarted-for");
 /** Which mesh an object belongs to. */
 export const MESH_LABEL = key("mesh");
 /** Events' reportingController. */

@@ -142,6 +142,25 @@ export const meshConfigStatus = z
       .describe(
         "Present while a workload's current generation has not rolled out (kstatus's rules); absent when everything has.",
       ),
+    workloadRestart: z
+      .object({
+        version: z
+          .string()
+          .max(256)
+          .describe("What the workloads are restarted for: <revision>/<version>."),
+        waiting: z
+          .int32()
+          .min(0)
+          .describe("Workloads with outdated injected pods not restarted yet."),
+        rolling: z
+          .array(z.string().max(512).describe("Kind namespace/name of a workload."))
+          .max(100)
+          .describe("The batch rolling out now: Kind namespace/name; the next waits for it."),
+      })
+      .optional()
+      .describe(
+        "spec.updateStrategy.updateWorkloads: the restart of injected workloads after an upgrade; absent when it is off or the control plane has not rolled out.",
+      ),
     revisions: z
       .array(revisionStatus)
       .max(16)

@@ -7,6 +7,10 @@
  *                  beside the old one; the `default` revision tag moves to it once it has
  *                  rolled out, and an old revision goes once no pod uses it and
  *                  inactiveRevisionDeletionGracePeriodSeconds have passed.
+ * updateWorkloads is Sail's name too (declared there, never wired): off by default, the
+ * operator never restarts user workloads; on, once the control plane of spec.version has
+ * rolled out it restarts the Deployments and DaemonSets of injected pods still on an old
+ * proxy or revision, updateWorkloadsBatchSize at a time (reconcile/workload-restart.ts).
  */
 import { z } from "zod";
 import { celValidations, refineWith, type Rule } from "./cel-rules.ts";
@@ -19,10 +23,14 @@ export const DEFAULT_GRACE_PERIOD_SECONDS = 30;
 /** 30 days: longer is a revision nobody means to remove, and it must fit the status clock. */
 export const MAX_GRACE_PERIOD_SECONDS = 2_592_000;
 
-const GRACE_ONLY_REVISION_BASED: Rule<{
+interface StrategyView {
   readonly type: UpdateStrategyType;
   readonly inactiveRevisionDeletionGracePeriodSeconds?: number | undefined;
-}> = {
+  readonly updateWorkloads?: boolean | undefined;
+  readonly updateWorkloadsBatchSize?: number | undefined;
+}
+
+const GRACE_ONLY_REVISION_BASED: Rule<StrategyView> = {
   rule: "!has(self.inactiveRevisionDeletionGracePeriodSeconds) || self.type == 'RevisionBased'",
   message:
     "inactiveRevisionDeletionGracePeriodSeconds applies only to type RevisionBased (InPlace keeps no old revision to remove): remove it or set type: RevisionBased",
@@ -35,7 +43,23 @@ const GRACE_ONLY_REVISION_BASED: Rule<{
       : [],
 };
 
-export const UPDATE_STRATEGY_RULES = [GRACE_ONLY_REVISION_BASED];
+/** One workload at a time unless told otherwise: the gentlest restart. */
+export const DEFAULT_UPDATE_WORKLOADS_BATCH_SIZE = 1;
+export const MAX_UPDATE_WORKLOADS_BATCH_SIZE = 100;
+
+const BATCH_ONLY_UPDATE_WORKLOADS: Rule<StrategyView> = {
+  rule: "!has(self.updateWorkloadsBatchSize) || (has(self.updateWorkloads) && self.updateWorkloads)",
+  message:
+    "updateWorkloadsBatchSize applies only with updateWorkloads: true (the operator restarts no workload otherwise): remove it or set updateWorkloads: true",
+  fieldPath: ".updateWorkloadsBatchSize",
+  reason: "FieldValueForbidden",
+  violations: (strategy) =>
+    strategy.updateWorkloadsBatchSize !== undefined && strategy.updateWorkloads !== true
+      ? [{ path: ["updateWorkloadsBatchSize"] }]
+      : [],
+};
+
+export const UPDATE_STRATEGY_RULES = [GRACE_ONLY_REVISION_BASED, BATCH_ONLY_UPDATE_WORKLOADS];
 
 const updateStrategyFields = z.object({
   type: z
@@ -51,6 +75,20 @@ const updateStrategyFields = z.object({
     .optional()
     .describe(
       `RevisionBased only: seconds an old revision is kept after the last pod stopped using it (default ${DEFAULT_GRACE_PERIOD_SECONDS}).`,
+    ),
+  updateWorkloads: z
+    .boolean()
+    .optional()
+    .describe(
+      "Restart injected workloads after an upgrade (absent or false, the default: user workloads are never restarted). When true, once the control plane of spec.version has rolled out (RevisionBased: the default tag moved to its revision), the Deployments and DaemonSets of injected pods whose proxy is older than their control plane, or that run on an old revision, are restarted as kubectl rollout restart does, a batch at a time, each batch's rollout awaited before the next. Needs get on replicasets and patch on the workloads' kinds cluster-wide (docs/upgrade.md).",
+    ),
+  updateWorkloadsBatchSize: z
+    .int()
+    .min(1)
+    .max(MAX_UPDATE_WORKLOADS_BATCH_SIZE)
+    .optional()
+    .describe(
+      `With updateWorkloads: how many workloads are restarted together (default ${DEFAULT_UPDATE_WORKLOADS_BATCH_SIZE}); the next batch starts once all of them have rolled out.`,
     ),
 });
 

@@ -59,7 +59,8 @@ export class ClusterRevisions {
       { revisions: plan.revisions.map((r) => r.name), tag: plan.tag, unused: plan.unusedSince },
       "revisions",
     );
-    return { plan, usage };
+    // The pods are passed on only when this run's list answered (usage says so).
+    return { plan, usage, pods: usage && this.dataPlane?.lastPods() };
   }
 
   /** data plane: pods and outdated proxies per revision, against each revision's version. */

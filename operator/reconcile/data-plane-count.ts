@@ -35,6 +35,11 @@ export class DataPlaneCounter {
     return pods && dataPlaneUsage(pods, versions);
   }
 
+  /** The pods the last successful list returned (workload-restart-run.ts reads them). */
+  lastPods(): readonly KubeObject[] | undefined {
+    return this.last?.pods;
+  }
+
   private async pods(log: Logger): Promise<readonly KubeObject[] | undefined> {
     const at = this.now();
     if (this.last && at - this.last.at < this.minIntervalMs) return this.last.pods;

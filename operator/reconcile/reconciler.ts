@@ -24,6 +24,7 @@ import type { DesiredCondition } from "./conditions.ts";
 import { ClusterRevisions } from "./cluster-revisions.ts";
 import { converge, type Converged } from "./converge.ts";
 import type { DataPlaneUsage } from "./data-plane-count.ts";
+import type { Revisions } from "./revision-status.ts";
 import { desiredFor, validatedSpec, type Desired, type Validated } from "./desired.ts";
 import { meshConfigRef, type MeshConfigObject } from "./mesh-config-object.ts";
 import { nextRun, sooner, type ReconcileOutcome } from "./outcome.ts";
@@ -36,6 +37,7 @@ import { deleteStep, release } from "./teardown-run.ts";
 import { planTeardown } from "./teardown.ts";
 import { transitionEvents } from "./transition-events.ts";
 import { inPlaceJumpRefusal, type JumpRefusal } from "./version-jump.ts";
+import { restartWorkloads, type RestartOutcome } from "./workload-restart-run.ts";
 
 export type { ReconcileOutcome, RunResult } from "./outcome.ts";
 
@@ -89,7 +91,12 @@ const TEARDOWN_REQUEUE_MS = 1_000;
 type Extra = Partial<
   Pick<
     Parameters<typeof nextStatus>[0],
-    "observation" | "istioVersion" | "managedObjects" | "certificateAuthority" | "revisions"
+    | "observation"
+    | "istioVersion"
+    | "managedObjects"
+    | "certificateAuthority"
+    | "revisions"
+    | "workloadRestart"
   >
 >;
 
@@ -148,8 +155,45 @@ export class Reconciler {
       );
       throw error;
     }
-    const outcome = await this.finish(mc, desired, converged, log);
+    const restart = await this.restartStep(mc, validated.spec, revisions, converged, log);
+    const outcome = await this.finish(mc, desired, converged, log, restart);
     return sooner(outcome, revisions.plan.requeueAfterMs);
+  }
+
+  /**
+   * updateWorkloads (workload-restart-run.ts): only once the control plane has rolled out;
+   * an error is logged, never the mesh's failure (the next run decides again).
+   */
+  private async restartStep(
+    mc: MeshConfigObject,
+    spec: MeshConfigSpec,
+    revisions: Revisions,
+    converged: Converged,
+    log: Logger,
+  ): Promise<RestartOutcome | undefined> {
+    if (!converged.converged) return undefined;
+    let restart: RestartOutcome | undefined;
+    try {
+      restart = await restartWorkloads({
+        spec,
+        plan: revisions.plan,
+        pods: revisions.pods,
+        api: this.options.api,
+        now: this.clock.now(),
+        log,
+        countWrite: this.options.countWrite,
+      });
+    } catch (error) {
+      // The mesh converged: a refused read or patch (RBAC trimmed) must not fail it.
+      log.warn({ err: error }, "could not restart workloads: trying again at the next run");
+      return undefined;
+    }
+    if (restart?.restarted.length) {
+      const left = `${String(restart.status?.waiting ?? 0)} waiting`;
+      const note = `restarted for ${restart.status?.version ?? ""}: ${restart.restarted.join(", ")} (${left})`;
+      this.event(mc, "Normal", EventReason.WorkloadsRestarted, note);
+    }
+    return restart;
   }
 
   /** A too-far in-place jump (version-jump.ts), judged against the live istiod. */
@@ -165,6 +209,7 @@ export class Reconciler {
     desired: Extract<Desired, { kind: "rendered" }>,
     converged: Converged,
     log: Logger,
+    restart?: RestartOutcome,
   ): Promise<ReconcileOutcome> {
     const { ca, outcome } = converged;
     if (ca?.kind === "ready" && ca.writes > 0)
@@ -174,11 +219,12 @@ export class Reconciler {
       istioVersion: desired.version,
       managedObjects: converged.managedObjects,
       revisions: converged.revisions,
+      ...(restart?.status ? { workloadRestart: restart.status } : {}),
       ...(converged.certificateAuthority
         ? { certificateAuthority: converged.certificateAuthority }
         : {}),
     });
-    const writes = converged.writes + reported;
+    const writes = converged.writes + reported + (restart?.writes ?? 0);
     const waiting = outcome.kind === "Waiting" ? `waiting: ${outcome.reason}` : "reconciled";
     log.info(
       {
@@ -190,7 +236,8 @@ export class Reconciler {
       },
       waiting,
     );
-    return nextRun(outcome, converged.converged, writes, this.resyncMs());
+    const next = nextRun(outcome, converged.converged, writes, this.resyncMs());
+    return sooner(next, restart?.requeueAfterMs);
   }
 
   /** Pods are not watched: with a pod source, a converged mesh is looked at more often. */

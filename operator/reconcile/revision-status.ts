@@ -23,6 +23,8 @@ const MAX_LISTED = 16;
 export interface Revisions {
   readonly plan: RevisionPlan;
   readonly usage: RevisionCounts;
+  /** The injected pods counted (when they were listed), for workload restarts. */
+  readonly pods?: readonly KubeObject[] | undefined;
 }
 
 /** Pods and outdated proxies per revision (reconcile/data-plane.ts's dataPlaneUsage). */

@@ -19,6 +19,8 @@ export interface StatusInput {
   readonly certificateAuthority?: MeshConfigStatus["certificateAuthority"];
   /** status.revisions (revision-status.ts). */
   readonly revisions?: MeshConfigStatus["revisions"];
+  /** status.workloadRestart (workload-restart-run.ts); absent when off. */
+  readonly workloadRestart?: MeshConfigStatus["workloadRestart"];
   readonly now: Date;
 }
 
@@ -69,6 +71,11 @@ export function nextStatus(input: StatusInput): MeshConfigStatus {
     managedObjects: latest(input.managedObjects, previous.managedObjects),
     revisions: latest(input.revisions, previous.revisions),
     rollout: latest(rolloutOf(input, previous), undefined),
+    // A run that observed decides (absent: off, or the control plane still rolls).
+    workloadRestart: latest(
+      input.workloadRestart,
+      input.observation ? undefined : previous.workloadRestart,
+    ),
   };
   return {
     observedGeneration: input.generation,

@@ -41,6 +41,38 @@ describe("spec.updateStrategy", () => {
     );
   });
 
+  it("takes updateWorkloads with a batch size from 1 to 100, and either strategy", () => {
+    for (const type of ["InPlace", "RevisionBased"])
+      for (const size of [1, 5, 100])
+        expect(
+          problems({
+            version: "1.31.1",
+            updateStrategy: { type, updateWorkloads: true, updateWorkloadsBatchSize: size },
+          }),
+        ).toEqual([]);
+    expect(problems({ version: "1.31.1", updateStrategy: { updateWorkloads: false } })).toEqual([]);
+  });
+
+  it("refuses a batch size without updateWorkloads: true, naming the field; and 0 or 101", () => {
+    for (const strategy of [{}, { updateWorkloads: false }]) {
+      const found = problems({
+        version: "1.31.1",
+        updateStrategy: { ...strategy, updateWorkloadsBatchSize: 2 },
+      });
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatch(
+        /^spec\.updateStrategy\.updateWorkloadsBatchSize: .*updateWorkloads: true/,
+      );
+    }
+    for (const size of [0, 101])
+      expect(
+        problems({
+          version: "1.31.1",
+          updateStrategy: { updateWorkloads: true, updateWorkloadsBatchSize: size },
+        }),
+      ).toHaveLength(1);
+  });
+
   it("refuses a spec.revision that makes the derived revision name too long, saying the name", () => {
     const found = problems({
       version: "1.31.1",
