@@ -52,7 +52,7 @@ describe("IdleCollector", () => {
   });
 
   it("finds the global gc that --expose-gc installs", () => {
-    const global = globalThis as { gc?: () => void };
+    const global = globalThis as { gc?: (options?: unknown) => void };
     const before = global.gc;
     const collect = vi.fn();
     global.gc = collect;
@@ -62,6 +62,12 @@ describe("IdleCollector", () => {
       collector.poke();
       vi.advanceTimersByTime(10);
       expect(collect).toHaveBeenCalledTimes(1);
+      // The compacting flavour, which gives fragmented pages back (docs/footprint.md).
+      expect(collect).toHaveBeenCalledWith({
+        type: "major",
+        execution: "sync",
+        flavor: "last-resort",
+      });
     } finally {
       if (before) global.gc = before;
       else delete global.gc;
