@@ -14,6 +14,7 @@
 import type { Logger } from "pino";
 import { EventReason, Reason, SUMMARY_CONDITIONS } from "../api/conditions.ts";
 import type { MeshConfigSpec } from "../api/mesh-config-spec.ts";
+import type { MeshConfigStatus } from "../api/mesh-config-status.ts";
 import { PAUSED_ANNOTATION } from "../api/distribution.ts";
 import { systemClock, type Clock } from "../kube/clock.ts";
 import type { ObjectReader, ObjectWriter } from "../kube/interfaces.ts";
@@ -108,6 +109,8 @@ export class Reconciler {
   private readonly revisions: ClusterRevisions;
   private lastDesired: { key: string; desired: Desired } | undefined;
   private lastValidated: { key: string; validated: Validated } | undefined;
+  /** The status last written and the version it replaced (see previousStatus). */
+  private lastReport: { uid: string; replaced: string; status: MeshConfigStatus } | undefined;
 
   constructor(options: ReconcilerOptions) {
     this.options = options;
@@ -350,22 +353,38 @@ export class Reconciler {
     components: readonly DesiredCondition[],
     extra: Extra = {},
   ): Promise<number> {
+    const previous = this.previousStatus(mc);
     const status = nextStatus({
-      previous: mc.status,
+      previous,
       generation: mc.metadata.generation ?? 0,
       conditions: summaryConditions(outcome, components),
       now: this.clock.now(),
       ...extra,
     });
-    if (sameStatus(status, mc.status)) return 0;
+    if (sameStatus(status, previous)) return 0;
     await this.options.api.apply(
       { ...meshConfigRef(mc.metadata.name), status },
       { force: true, subresource: "status" },
     );
     this.options.countWrite?.("apply", "MeshConfig/status");
-    for (const e of transitionEvents(mc.status?.conditions ?? [], status.conditions ?? []))
+    const { uid, resourceVersion } = mc.metadata;
+    this.lastReport =
+      uid && resourceVersion ? { uid, replaced: resourceVersion, status } : undefined;
+    for (const e of transitionEvents(previous?.conditions ?? [], status.conditions ?? []))
       this.event(mc, e.type, e.reason, e.note);
     return 1;
+  }
+
+  /**
+   * The status stored now. The cache can still hold the version our last status write
+   * replaced (its watch event is on its way, and a loaded machine delays it): then what is
+   * stored is what we wrote, and comparing with the cache would write the same status
+   * again, a second transition time and a second event among it.
+   */
+  private previousStatus(mc: MeshConfigObject): MeshConfigObject["status"] {
+    const last = this.lastReport;
+    const lagging = last?.uid === mc.metadata.uid && last.replaced === mc.metadata.resourceVersion;
+    return lagging ? last.status : mc.status;
   }
 
   private event(mc: MeshConfigObject, type: "Normal" | "Warning", reason: string, note: string) {
