@@ -1,12 +1,12 @@
 /**
  * What the operator wrote, for the tests that bound it: its write counters by kind (from
- * /metrics), and every status the MeshConfig passes through, as a watch sees it. The API server makes a
- * write that changes nothing a no-op (no new resourceVersion, no watch event), so a status
- * writer that writes only on change (cert-manager's rule, which the operator follows)
- * makes exactly one status change per status write: the count of changes is the bound on
- * status writes that does not depend on how many intermediate states a loaded machine let
- * the operator see.
+ * /metrics), and how often the MeshConfig's status changed, as a watch sees it. The API
+ * server makes a write that changes nothing a no-op (no new resourceVersion, no watch
+ * event), so the changes bound the status writes of a writer that writes only on change
+ * (cert-manager's rule, which the operator follows), however many intermediate states a
+ * loaded machine let the operator see.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type { RestClient } from "../../operator/kube/rest-client.ts";
 import { watchOnce, type WatchEvent } from "../../operator/kube/watch-session.ts";
 
@@ -32,10 +32,11 @@ export const statusWrites = (metrics: string) =>
     .reduce((sum, [, n]) => sum + n, 0);
 
 export interface StatusChanges {
-  /** How many times the status changed so far. */
-  count(): number;
-  /** Stops the watch and returns how many times the status changed. */
-  stop(): Promise<number>;
+  /**
+   * Stops the watch, once it saw `expected` changes or 5 s passed (its events may trail the
+   * writes), and returns how many times the status changed.
+   */
+  stop(expected?: number): Promise<number>;
 }
 
 export async function watchStatusChanges(client: RestClient, name: string): Promise<StatusChanges> {
@@ -61,8 +62,8 @@ export async function watchStatusChanges(client: RestClient, name: string): Prom
     onEvent,
   });
   return {
-    count: () => changes,
-    async stop() {
+    async stop(expected = 0) {
+      for (let waited = 0; changes < expected && waited < 5_000; waited += 100) await sleep(100);
       controller.abort();
       await watching;
       return changes;
