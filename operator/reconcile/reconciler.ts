@@ -14,7 +14,6 @@
 import type { Logger } from "pino";
 import { EventReason, Reason, SUMMARY_CONDITIONS } from "../api/conditions.ts";
 import type { MeshConfigSpec } from "../api/mesh-config-spec.ts";
-import type { MeshConfigStatus } from "../api/mesh-config-status.ts";
 import { PAUSED_ANNOTATION } from "../api/distribution.ts";
 import { systemClock, type Clock } from "../kube/clock.ts";
 import type { ObjectReader, ObjectWriter } from "../kube/interfaces.ts";
@@ -39,6 +38,7 @@ import { planTeardown } from "./teardown.ts";
 import { transitionEvents } from "./transition-events.ts";
 import { inPlaceJumpRefusal, type JumpRefusal } from "./version-jump.ts";
 import { restartWorkloads, type RestartOutcome } from "./workload-restart-run.ts";
+import { WrittenStatus } from "./written-status.ts";
 
 export type { ReconcileOutcome, RunResult } from "./outcome.ts";
 
@@ -109,8 +109,7 @@ export class Reconciler {
   private readonly revisions: ClusterRevisions;
   private lastDesired: { key: string; desired: Desired } | undefined;
   private lastValidated: { key: string; validated: Validated } | undefined;
-  /** The status last written and the version it replaced (see previousStatus). */
-  private lastReport: { uid: string; replaced: string; status: MeshConfigStatus } | undefined;
+  private readonly written = new WrittenStatus();
 
   constructor(options: ReconcilerOptions) {
     this.options = options;
@@ -353,7 +352,7 @@ export class Reconciler {
     components: readonly DesiredCondition[],
     extra: Extra = {},
   ): Promise<number> {
-    const previous = this.previousStatus(mc);
+    const previous = this.written.storedFor(mc);
     const status = nextStatus({
       previous,
       generation: mc.metadata.generation ?? 0,
@@ -367,24 +366,10 @@ export class Reconciler {
       { force: true, subresource: "status" },
     );
     this.options.countWrite?.("apply", "MeshConfig/status");
-    const { uid, resourceVersion } = mc.metadata;
-    this.lastReport =
-      uid && resourceVersion ? { uid, replaced: resourceVersion, status } : undefined;
+    this.written.wrote(mc, status);
     for (const e of transitionEvents(previous?.conditions ?? [], status.conditions ?? []))
       this.event(mc, e.type, e.reason, e.note);
     return 1;
-  }
-
-  /**
-   * The status stored now. The cache can still hold the version our last status write
-   * replaced (its watch event is on its way, and a loaded machine delays it): then what is
-   * stored is what we wrote, and comparing with the cache would write the same status
-   * again, a second transition time and a second event among it.
-   */
-  private previousStatus(mc: MeshConfigObject): MeshConfigObject["status"] {
-    const last = this.lastReport;
-    const lagging = last?.uid === mc.metadata.uid && last.replaced === mc.metadata.resourceVersion;
-    return lagging ? last.status : mc.status;
   }
 
   private event(mc: MeshConfigObject, type: "Normal" | "Warning", reason: string, note: string) {
